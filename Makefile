@@ -1,0 +1,50 @@
+# The two commands a newcomer needs are `make site` (build, no network needed
+# beyond installing packages) and `make test`. Both create .venv on first use.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+ARGS ?=
+
+.PHONY: site serve test fetch bench system-deps clean help
+
+help:
+	@echo "make site    build site/ from the committed cards/ snapshot"
+	@echo "make serve   build, then serve site/ on http://$(HOST):$(PORT)/"
+	@echo "make test    run the whole test suite (installs Chromium if needed)"
+	@echo "make fetch   refresh cards/ from the Hugging Face Hub"
+	@echo "make bench   run the benchmarks under bench/"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+# Fonts for thumbnails (CJK and emoji coverage) and Chromium for browser
+# tests come from the system's package manager; see scripts/system-deps.
+system-deps:
+	@sh scripts/system-deps
+
+site: $(STAMP)
+	@sh scripts/system-deps fonts
+	$(PY) -m generator build --out site $(ARGS)
+
+serve: site
+	@echo "Serving http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
+	$(PY) -m http.server --bind $(HOST) --directory site $(PORT)
+
+test: $(STAMP)
+	@sh scripts/system-deps
+	$(PY) -m pytest $(ARGS)
+
+fetch: $(STAMP)
+	$(PY) -m generator fetch $(ARGS)
+
+bench: $(STAMP)
+	$(PY) bench/run.py $(ARGS)
+
+clean:
+	rm -rf site docs/.generated .pytest_cache

@@ -1,0 +1,187 @@
+"""The domain nouns: one frozen record per bot, built by :mod:`generator.normalise`.
+
+Every later stage (thumbnails, render, site) reads these records and nothing
+else, so the fields here are the contract between stages. ``Bot.to_dict`` is
+the JSON form written by ``python -m generator normalise`` and published as
+``bots.json``; external tools rely on its keys.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+Kind = Literal["bot", "cyborg"]
+
+#: The six template eras, each named by the first day its first template was
+#: used. ``unknown`` is a card that matches no template well enough.
+Era = Literal[
+    "2020-07-20",  # July 2020: exbert tag, padded Markdown table
+    "2020-07-21",  # late July 2020: logo_share thumbnail, exbert button
+    "2020-08-08",  # Aug 2020: exbert removed
+    "2020-08-24",  # Aug 2020 - Feb 2021: "prose" HTML, data table as <table>
+    "2021-02-08",  # Feb - May 2021: simple single-user card
+    "2021-05-07",  # May 2021 - 2023: multi-user header, one column per user
+    "unknown",
+]
+ERAS: tuple[Era, ...] = (
+    "2020-07-20",
+    "2020-07-21",
+    "2020-08-08",
+    "2020-08-24",
+    "2021-02-08",
+    "2021-05-07",
+)
+ERA_LABELS: dict[str, str] = {
+    "2020-07-20": "July 2020",
+    "2020-07-21": "late July 2020",
+    "2020-08-08": "Aug 2020",
+    "2020-08-24": "Aug 2020 - Feb 2021",
+    "2021-02-08": "Feb - May 2021",
+    "2021-05-07": "May 2021 - 2023",
+    "unknown": "unknown",
+}
+
+COUNT_FIELDS = ("tweets_downloaded", "retweets", "short_tweets", "tweets_kept")
+
+
+@dataclass(frozen=True)
+class User:
+    """One Twitter account as one column of a card's training-data table.
+
+    ``handle`` is ``None`` when the column cannot be mapped to a handle with
+    certainty (cyborg columns follow the typed order, the repo id is sorted).
+    Counts are ``None`` when the card does not state them readably.
+    """
+
+    handle: str | None
+    name: str | None
+    avatar: str | None
+    tweets_downloaded: int | None = None
+    retweets: int | None = None
+    short_tweets: int | None = None
+    tweets_kept: int | None = None
+
+    def counts(self) -> dict[str, int | None]:
+        return {f: getattr(self, f) for f in COUNT_FIELDS}
+
+
+@dataclass(frozen=True)
+class HubMeta:
+    """What the Hub says about a model; every field is optional (seeds lack them)."""
+
+    sha: str | None = None
+    created_at: str | None = None
+    last_modified: str | None = None
+    downloads: int | None = None
+    likes: int | None = None
+    tags: tuple[str, ...] = ()
+    pipeline_tag: str | None = None
+    library_name: str | None = None
+    has_readme: bool = True
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "HubMeta":
+        """Build from a snapshot ``meta.json`` (Hub API field names)."""
+
+        def opt_int(value: Any) -> int | None:
+            return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+        def opt_str(value: Any) -> str | None:
+            return value if isinstance(value, str) else None
+
+        tags = data.get("tags")
+        return cls(
+            sha=opt_str(data.get("sha")),
+            created_at=opt_str(data.get("createdAt")),
+            last_modified=opt_str(data.get("lastModified")),
+            downloads=opt_int(data.get("downloads")),
+            likes=opt_int(data.get("likes")),
+            tags=tuple(t for t in tags if isinstance(t, str)) if isinstance(tags, list) else (),
+            pipeline_tag=opt_str(data.get("pipeline_tag")),
+            library_name=opt_str(data.get("library_name")),
+            has_readme=data.get("has_readme", True) is not False,
+        )
+
+
+@dataclass(frozen=True)
+class Bot:
+    """One huggingtweets model, normalised from its card and Hub metadata."""
+
+    id: str  # "huggingtweets/<name>"
+    name: str  # the repo name, also the page slug
+    handles: tuple[str, ...]  # from the repo id: lower-case, sorted
+    kind: Kind
+    users: tuple[User, ...]  # in table (typed) order
+    era: Era
+    template: str | None  # the exact template file, e.g. "2021-05-07_c74eb83"
+    thumbnail: str | None  # the card's thumbnail URL, as written
+    thumbnail_date: str | None  # ISO date-time (UTC) from a predictions.png URL
+    widget_prompt: str | None
+    wandb_preprocess: str | None
+    wandb_train: str | None
+    hub: HubMeta = field(default_factory=HubMeta)
+    problems: tuple[str, ...] = ()
+    source: str | None = None  # the file the card was read from
+
+    @property
+    def totals(self) -> dict[str, int | None]:
+        """Per-count sums over users; ``None`` if any user's value is unknown."""
+        out: dict[str, int | None] = {}
+        for f in COUNT_FIELDS:
+            values = [getattr(u, f) for u in self.users]
+            out[f] = sum(values) if values and all(v is not None for v in values) else None
+        return out
+
+    @property
+    def display_name(self) -> str:
+        """Names joined as the card did (`` & ``), or the repo name."""
+        names = [u.name for u in self.users if u.name]
+        return " & ".join(names) if names else self.name
+
+    @property
+    def created(self) -> datetime | None:
+        """When the model was made: Hub createdAt, else the thumbnail date."""
+        for value in (self.hub.created_at, self.thumbnail_date):
+            if value:
+                try:
+                    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+                except ValueError:
+                    continue
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stable JSON form (``normalise --out`` and ``bots.json``)."""
+        data = dataclasses.asdict(self)
+        data["handles"] = list(self.handles)
+        data["users"] = [dataclasses.asdict(u) for u in self.users]
+        data["hub"] = dataclasses.asdict(self.hub)
+        data["hub"]["tags"] = list(self.hub.tags)
+        data["problems"] = list(self.problems)
+        data["totals"] = self.totals
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Bot":
+        """Inverse of :meth:`to_dict` (for tests and tools reading bots.json)."""
+        hub = dict(data.get("hub") or {})
+        hub["tags"] = tuple(hub.get("tags") or ())
+        return cls(
+            id=data["id"],
+            name=data["name"],
+            handles=tuple(data["handles"]),
+            kind=data["kind"],
+            users=tuple(User(**u) for u in data["users"]),
+            era=data["era"],
+            template=data.get("template"),
+            thumbnail=data.get("thumbnail"),
+            thumbnail_date=data.get("thumbnail_date"),
+            widget_prompt=data.get("widget_prompt"),
+            wandb_preprocess=data.get("wandb_preprocess"),
+            wandb_train=data.get("wandb_train"),
+            hub=HubMeta(**hub),
+            problems=tuple(data.get("problems") or ()),
+            source=data.get("source"),
+        )
