@@ -1,0 +1,239 @@
+"""Parsed cards + Hub metadata -> one typed :class:`~generator.models.Bot` per model.
+
+Two passes. The first reads each card on its own (:func:`normalise_source`):
+handles come from the repo id, display names and counts from the card, and
+every inconsistency becomes a problem on the record. The second
+(:func:`resolve_columns`) looks across the snapshot to map cyborg table
+columns to handles, which a card alone cannot do: its columns follow the
+order the handles were typed, while its repo id sorts them. A column is only
+mapped when another card makes it certain.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .models import COUNT_FIELDS, Bot, HubMeta, User
+from .parse import ParsedCard, parse_card, thumbnail_epoch_ms
+from .snapshot import CardSource, is_valid_name, iter_sources
+
+UNMAPPED = "cannot tell which table column is which handle (columns follow the typed order, the repo id is sorted)"
+
+
+def _int(cell: str) -> int | None:
+    s = cell.replace(",", "").replace("\u202f", "").replace(" ", "")
+    return int(s) if s.isascii() and s.isdigit() else None
+
+
+def split_names(joined: str | None, table_raw: str | None, n: int) -> list[str] | None:
+    """Split the pasted names into ``n`` display names, or ``None`` if ambiguous.
+
+    The header pastes names joined with `` & `` and the table joins them with
+    `` | ``; a name may itself contain either. The right split is the one that
+    reproduces both joins.
+
+    >>> split_names("Tom & Jerry & ye", "Tom & Jerry | ye", 2)
+    ['Tom & Jerry', 'ye']
+    """
+    sources = [s for s in (joined, table_raw) if s is not None]
+    if not sources:
+        return None
+    seps = [" & ", " | "] if joined is not None else [" | "]
+    base, sep = sources[0], seps[0]
+    parts = base.split(sep)
+    if len(parts) < n:
+        return None
+    found: list[list[str]] = []
+    for cuts in itertools.combinations(range(1, len(parts)), n - 1):
+        bounds = (0, *cuts, len(parts))
+        names = [sep.join(parts[a:b]) for a, b in itertools.pairwise(bounds)]
+        if all(src == other.join(names) for src, other in zip(sources, seps)):
+            found.append(names)
+            if len(found) > 1:
+                return None
+    return found[0] if found else None
+
+
+def _thumbnail_date(url: str | None) -> str | None:
+    ms = thumbnail_epoch_ms(url)
+    if ms is None:
+        return None
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).isoformat()
+
+
+def _http(url: str | None) -> str | None:
+    return url if url and url.startswith(("http://", "https://")) else None
+
+
+def _users(card: ParsedCard, handles: tuple[str, ...], problems: list[str]) -> tuple[User, ...]:
+    n = len(handles)
+    columns = max((len(v) for v in card.rows.values()), default=0)
+    if card.rows and any(len(v) != columns for v in card.rows.values()):
+        shape = ", ".join(f"{k.replace('_', ' ')}: {len(v)}" for k, v in card.rows.items())
+        problems.append(f"ragged data table ({shape} values)")
+    if card.rows and columns != n:
+        problems.append(f"data table has {columns} value columns for {n} handles")
+
+    if card.era == "2021-05-07" or n > 1:
+        names = split_names(card.header_name, card.table_header_raw, n)
+        if names is None and len(card.table_header) == n:
+            names = list(card.table_header)
+        if names is None:
+            problems.append(f"cannot split the display names {card.header_name!r} into {n}")
+    else:
+        names = [card.header_name] if card.header_name is not None else None
+    if names is None:
+        names = [None] * n  # type: ignore[list-item]
+
+    visible = [a.url for a in card.avatars if a.visible]
+    users = []
+    for i in range(n):
+        counts = {}
+        for f in COUNT_FIELDS:
+            cells = card.rows.get(f, ())
+            value = _int(cells[i]) if i < len(cells) else None
+            if i < len(cells) and value is None:
+                problems.append(f"{f.replace('_', ' ')} of user {i + 1} is not a number: {cells[i]!r}")
+            counts[f] = value
+        name = names[i]
+        if name is not None and "\ufffd" in name:
+            problems.append(f"display name of user {i + 1} has characters lost to mojibake: {name!r}")
+        users.append(
+            User(
+                handle=handles[0] if n == 1 else None,
+                name=name,
+                avatar=visible[i] if i < len(visible) else None,
+                **counts,
+            )
+        )
+        c = counts
+        if None not in c.values() and c["tweets_downloaded"] != c["retweets"] + c["short_tweets"] + c["tweets_kept"]:
+            who = f"@{handles[0]}" if n == 1 else f"user {i + 1}"
+            problems.append(
+                f"tweets downloaded ({c['tweets_downloaded']}) != retweets + short tweets + tweets kept "
+                f"({c['retweets'] + c['short_tweets'] + c['tweets_kept']}) for {who}"
+            )
+    if n > 1:
+        problems.append(UNMAPPED)
+    return tuple(users)
+
+
+def normalise_source(source: CardSource) -> Bot:
+    """One card on its own -> a Bot (cyborg columns not yet mapped to handles)."""
+    problems = list(source.problems)
+    # Handles come from the repo id only when it is a well-formed one.
+    handles = tuple(sorted(h.lower() for h in source.name.split("-"))) if is_valid_name(source.name) else ()
+    hub = HubMeta.from_json(source.meta)
+    if source.readme is None:
+        if not problems:
+            problems.append("no README on the Hub" if not hub.has_readme else "no README.md in the snapshot")
+        card = ParsedCard()
+    else:
+        card = parse_card(source.readme)
+        problems.extend(card.problems)
+    if card.header_handle and card.header_handle.lower() != source.name.lower():
+        problems.append(f"header names @{card.header_handle}, the repo is {source.name}")
+    kind = "cyborg" if len(handles) > 1 else "bot"
+    if card.badge and card.badge.lower() != kind:
+        problems.append(f"header says AI {card.badge} for {len(handles)} handle(s)")
+    users = _users(card, handles, problems) if handles else ()
+    return Bot(
+        id=source.repo_id,
+        name=source.name,
+        handles=handles,
+        kind=kind,
+        users=users,
+        era=card.era,
+        template=card.template,
+        thumbnail=card.thumbnail,
+        thumbnail_date=_thumbnail_date(card.thumbnail),
+        widget_prompt=card.widget_prompt,
+        wandb_preprocess=_http(card.wandb_preprocess),
+        wandb_train=_http(card.wandb_train),
+        hub=hub,
+        problems=tuple(dict.fromkeys(problems)),
+        source=str(source.path),
+    )
+
+
+def resolve_columns(bots: Sequence[Bot]) -> list[Bot]:
+    """Map cyborg columns to handles where single-user bots make it certain.
+
+    A column is mapped to handle ``h`` when a single-user bot of ``h`` has the
+    column's display name or avatar and no other handle of the cyborg does; a
+    last unmapped column takes the last unused handle.
+    """
+    known: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for bot in bots:
+        if bot.kind == "bot" and bot.users:
+            u = bot.users[0]
+            if u.name:
+                known[bot.handles[0]].add(("name", u.name))
+            if u.avatar:
+                known[bot.handles[0]].add(("avatar", u.avatar))
+    out = []
+    for bot in bots:
+        if bot.kind != "cyborg" or len(bot.users) != len(bot.handles):
+            out.append(bot)
+            continue
+        candidates = []
+        for u in bot.users:
+            keys = {("name", u.name), ("avatar", u.avatar)}
+            candidates.append({h for h in bot.handles if known.get(h, set()) & keys})
+        mapping: dict[int, str] = {}
+        changed = True
+        while changed:
+            changed = False
+            for i, cands in enumerate(candidates):
+                free = cands - set(mapping.values())
+                if i not in mapping and len(free) == 1 and not any(
+                    free <= c for j, c in enumerate(candidates) if j != i and j not in mapping
+                ):
+                    mapping[i] = free.pop()
+                    changed = True
+            unmapped = [i for i in range(len(bot.users)) if i not in mapping]
+            unused = [h for h in bot.handles if h not in mapping.values()]
+            if len(unmapped) == 1 and len(unused) == 1 and mapping:
+                mapping[unmapped[0]] = unused[0]
+                changed = True
+        if len(mapping) != len(bot.users) and not mapping:
+            out.append(bot)
+            continue
+        users = tuple(replace(u, handle=mapping.get(i)) for i, u in enumerate(bot.users))
+        problems = [p for p in bot.problems if p != UNMAPPED]
+        if len(mapping) != len(bot.users):
+            problems.append(f"{UNMAPPED}: mapped {len(mapping)} of {len(bot.users)}")
+        out.append(replace(bot, users=users, problems=tuple(problems)))
+    return out
+
+
+def _normalise_batch(sources: list[CardSource]) -> list[Bot]:
+    return [normalise_source(s) for s in sources]
+
+
+def normalise_sources(sources: Iterable[CardSource], *, jobs: int | None = None) -> list[Bot]:
+    """Normalise every source (in parallel for large snapshots), then map columns."""
+    items = list(sources)
+    jobs = jobs or os.cpu_count() or 1
+    if jobs > 1 and len(items) >= 400:
+        size = -(-len(items) // (jobs * 4))
+        chunks = [items[i : i + size] for i in range(0, len(items), size)]
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            bots = [b for batch in pool.map(_normalise_batch, chunks) for b in batch]
+    else:
+        bots = _normalise_batch(items)
+    bots = resolve_columns(bots)
+    bots.sort(key=lambda b: b.name)
+    return bots
+
+
+def normalise_paths(paths: Iterable[Path | str], *, jobs: int | None = None) -> list[Bot]:
+    """Every card under ``paths`` (snapshot folders or loose ``NAME.md`` files), sorted by name."""
+    return normalise_sources(iter_sources(paths), jobs=jobs)
