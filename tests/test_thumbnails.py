@@ -1,0 +1,231 @@
+"""Prediction thumbnails: size, determinism, incremental redraws, avatars, any script."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import warnings
+from pathlib import Path
+
+import matplotlib
+import pytest
+from PIL import Image
+
+from generator import thumbnails
+from generator.errors import OutputCollisionError
+from generator.models import Bot, User
+from generator.thumbnails import avatar_cache_path, clean_text, draw_thumbnails
+
+HARD_NAMES = [
+    "山田太郎",
+    "キズナアイ & 김민준",
+    "👩‍💻 dev",
+    "🏳️‍🌈 Pride",
+    "👨‍👩‍👧‍👦",
+    "🇫🇷 Marianne 🇯🇵🇺🇸",
+    "𝐁𝐨𝐥𝐝 𝐍𝐚𝐦𝐞 𝓈𝒸𝓇𝒾𝓅𝓉",
+    "ʇxǝʇ uʍop ǝpısdn",
+    "محمد العربي",
+    "Алексей Ελένη Zoë Łukasz Ñandú",
+    "🦊🤔🔥✨🐍🦌🍕🚀💀",
+    "🫠 melting",  # U+1FAE0: no installed font has it
+    "bidi\u202eoverride\ttab\nnewline",
+]
+
+
+def make_bot(name: str, users: list[tuple], *, prompt: str | None = None) -> Bot:
+    """users: (handle, display name, kept, short, retweets[, avatar url])."""
+    recs = []
+    for handle, display, kept, short, rts, *avatar in users:
+        downloaded = None if kept is None else kept + short + rts
+        url = avatar[0] if avatar else f"https://pbs.twimg.com/profile_images/1/{handle}_400x400.jpg"
+        recs.append(User(handle, display, url, downloaded, rts, short, kept))
+    return Bot(
+        id=f"huggingtweets/{name}",
+        name=name,
+        handles=tuple(sorted(u.handle for u in recs if u.handle)),
+        kind="bot" if len(recs) == 1 else "cyborg",
+        users=tuple(recs),
+        era="2021-05-07",
+        template="2021-05-07_c74eb83",
+        thumbnail=None,
+        thumbnail_date=None,
+        widget_prompt=prompt,
+        wandb_preprocess=None,
+        wandb_train=None,
+    )
+
+
+def _bots() -> list[Bot]:
+    return [
+        make_bot("dril", [("dril", "wint", 3100, 120, 30)]),
+        make_bot("kanyewest-yamada", [("kanyewest", "ye", 1200, 800, 100), ("yamada", "山田太郎", 2000, 100, 1150)]),
+        make_bot("nocounts", [("nocounts", "No Counts", None, None, None)], prompt="I think that"),
+        make_bot("a-b-c-d", [(h, f"User {h.upper()}", 100 * i, 10 * i, 5 * i) for i, h in enumerate("abcd", 1)]),
+    ]
+
+
+def _bytes(paths: dict[str, Path]) -> dict[str, bytes]:
+    return {name: path.read_bytes() for name, path in paths.items()}
+
+
+def _pixel(path: Path, xy: tuple[int, int]) -> tuple[int, int, int]:
+    with Image.open(path) as im:
+        return im.convert("RGB").getpixel(xy)
+
+
+def _avatar_centre(index: int) -> tuple[int, int]:
+    x0, y0 = thumbnails._CARD[0] + thumbnails._PAD, thumbnails._CARD[1] + thumbnails._PAD
+    r = thumbnails._AVATAR_D // 2
+    return x0 + index * thumbnails._AVATAR_STEP + r, y0 + r
+
+
+def test_size_determinism_and_independence_from_callers_rcparams(tmp_path):
+    bots = _bots()[:2]
+    first = draw_thumbnails(bots, out_dir=tmp_path / "a", jobs=1)
+    assert set(first) == {"dril", "kanyewest-yamada"}
+    for name, path in first.items():
+        assert path == tmp_path / "a" / f"{name}.png"
+        with Image.open(path) as im:
+            assert im.format == "PNG" and im.size == (1200, 630)
+            assert not {"Software", "Creation Time", "date:create"} & set(im.info)
+    with matplotlib.rc_context({"font.size": 30, "figure.facecolor": "red", "font.family": "serif"}):
+        second = draw_thumbnails(bots, out_dir=tmp_path / "b", jobs=1)
+    assert _bytes(first) == _bytes(second)
+
+
+def test_unchanged_bots_are_not_redrawn_and_changed_ones_are(tmp_path):
+    bots = _bots()
+    paths = draw_thumbnails(bots, out_dir=tmp_path, jobs=1)
+    old = os.stat(paths["dril"]).st_mtime_ns - 10**9
+    for path in paths.values():
+        os.utime(path, ns=(old, old))
+    before = _bytes(paths)
+
+    assert draw_thumbnails(bots, out_dir=tmp_path, jobs=1) == paths
+    assert all(os.stat(p).st_mtime_ns == old for p in paths.values())
+
+    changed = make_bot("dril", [("dril", "wint", 3101, 120, 30)])  # one count differs
+    draw_thumbnails([changed, *bots[1:]], out_dir=tmp_path, jobs=1)
+    assert os.stat(paths["dril"]).st_mtime_ns != old
+    assert paths["dril"].read_bytes() != before["dril"]
+    assert all(os.stat(paths[n]).st_mtime_ns == old for n in paths if n != "dril")
+
+
+def test_missing_png_is_redrawn_and_departed_bots_are_removed(tmp_path):
+    bots = _bots()
+    paths = draw_thumbnails(bots, out_dir=tmp_path, jobs=1)
+    original = paths["dril"].read_bytes()
+    paths["dril"].unlink()
+    (tmp_path / "unrelated.png").write_bytes(b"not ours")
+
+    again = draw_thumbnails(bots[:2], out_dir=tmp_path, jobs=1)
+    assert set(again) == {"dril", "kanyewest-yamada"}
+    assert paths["dril"].read_bytes() == original
+    assert not paths["nocounts"].exists() and not paths["a-b-c-d"].exists()
+    assert (tmp_path / "unrelated.png").read_bytes() == b"not ours"  # only PNGs we drew are removed
+    manifest = json.loads((tmp_path / ".manifest.json").read_text())
+    assert set(manifest["bots"]) == {"dril", "kanyewest-yamada"}
+
+
+def test_cached_avatar_is_used_else_a_deterministic_initials_avatar(tmp_path):
+    avatars = tmp_path / "avatars"
+    avatars.mkdir()
+    url = "https://pbs.twimg.com/profile_images/9/yamada_400x400.jpg"
+    assert avatar_cache_path(avatars, url) is None
+    stem = hashlib.sha256(url.encode()).hexdigest()[:16]
+    Image.new("RGB", (300, 200), (255, 0, 128)).save(avatars / f"{stem}.png")
+    assert avatar_cache_path(avatars, url) == avatars / f"{stem}.png"
+
+    bot = make_bot("kanyewest-yamada", [("kanyewest", "ye", 1, 1, 1), ("yamada", "山田太郎", 1, 1, 1, url)])
+    with_avatar = draw_thumbnails([bot], out_dir=tmp_path / "with", avatars_dir=avatars, jobs=1)["kanyewest-yamada"]
+    without = draw_thumbnails([bot], out_dir=tmp_path / "without", jobs=1)["kanyewest-yamada"]
+
+    cx, cy = _avatar_centre(1)
+    assert _pixel(with_avatar, (cx, cy)) == (255, 0, 128)
+    inside = (cx + 40, cy + 30)  # on the disc, clear of the initial
+    colour = _pixel(without, inside)
+    assert colour != (255, 0, 128)
+    assert "#%02x%02x%02x" % colour in thumbnails.INITIALS_COLOURS
+    # the first user has no cached image in either run: the same initials avatar both times
+    x0, y0 = _avatar_centre(0)
+    assert _pixel(with_avatar, (x0 - 40, y0 + 30)) == _pixel(without, (x0 - 40, y0 + 30))
+    # the same handle gets the same colour in another bot
+    solo = draw_thumbnails([make_bot("yamada", [("yamada", "Y", 1, 1, 1)])], out_dir=tmp_path / "solo", jobs=1)
+    sx, sy = _avatar_centre(0)
+    assert _pixel(solo["yamada"], (sx + 40, sy + 30)) == colour
+
+    # replacing the cached image (same URL) redraws the thumbnail
+    Image.new("RGB", (300, 200), (0, 200, 0)).save(avatars / f"{stem}.png")
+    draw_thumbnails([bot], out_dir=tmp_path / "with", avatars_dir=avatars, jobs=1)
+    assert _pixel(with_avatar, (cx, cy)) == (0, 200, 0)
+
+
+def test_unreadable_cached_avatar_falls_back_to_initials(tmp_path, capsys):
+    avatars = tmp_path / "avatars"
+    avatars.mkdir()
+    bot = make_bot("dril", [("dril", "wint", 1, 1, 1)])
+    (avatars / f"{hashlib.sha256(bot.users[0].avatar.encode()).hexdigest()[:16]}.jpg").write_bytes(b"garbage")
+    path = draw_thumbnails([bot], out_dir=tmp_path / "out", avatars_dir=avatars, jobs=1)["dril"]
+    reference = draw_thumbnails([bot], out_dir=tmp_path / "ref", jobs=1)["dril"]
+    assert path.read_bytes() == reference.read_bytes()
+    assert "unreadable" in capsys.readouterr().err
+
+
+def test_hard_names_render_without_missing_glyphs(tmp_path):
+    bots = [
+        make_bot(f"u{i}", [(f"u{i}", name, 10, 1, 1)], prompt=name) for i, name in enumerate(HARD_NAMES)
+    ] + [make_bot("cjk-mix", [("cjk", HARD_NAMES[0], 5, 5, 5), ("mix", HARD_NAMES[6], 5, 5, 5)])]
+    samples = {"u0": ["和平 " * 60], "u8": ["أن أعيش في سلام مع الجميع 🌈 👩‍💻 and $5 tacos"]}
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*missing from font")
+        warnings.filterwarnings("error", category=UserWarning, module="matplotlib")
+        paths = draw_thumbnails(bots, out_dir=tmp_path, samples=samples, jobs=1)
+    assert len(paths) == len(bots)
+
+
+def test_clean_text_keeps_scripts_and_drops_what_would_be_a_box():
+    assert clean_text("山田 محمد 👩‍💻 𝐁𝐨𝐥𝐝") == "山田 محمد 👩‍💻 𝐁𝐨𝐥𝐝"
+    assert clean_text("🫠 melting") == "melting"
+    assert clean_text("a\u202eb\tc\n\nd\x00e") == "ab c d e"
+    assert clean_text(None) == ""
+    assert thumbnails._initials("𝐁𝐨𝐥𝐝 𝐍𝐚𝐦𝐞", "x") == "BN"
+    assert thumbnails._initials("محمد dev", "x") == "م"
+    assert thumbnails._initials("🦊", "fox") == "F"
+
+
+def test_dollar_signs_are_literal_even_with_usetex_on(tmp_path):
+    # Unbalanced TeX would raise if mathtext or usetex saw it.
+    bot = make_bot("math", [("math", r"$x^2$ costs $\frac{1}{$", 10, 1, 1)], prompt=r"$\alpha$ is")
+    with matplotlib.rc_context({"text.usetex": True}):
+        path = draw_thumbnails([bot], out_dir=tmp_path, samples={"math": [r"$$ \sqrt{ $"]}, jobs=1)["math"]
+    with Image.open(path) as im:
+        assert im.size == (1200, 630)
+
+
+def test_samples_replace_the_chart_and_count_as_drawn_fields(tmp_path):
+    bot = _bots()[0]
+    chart = draw_thumbnails([bot], out_dir=tmp_path, jobs=1)["dril"].read_bytes()
+    sample = draw_thumbnails([bot], out_dir=tmp_path, samples={"dril": ["", "to eat a whole chicken"]}, jobs=1)
+    assert sample["dril"].read_bytes() != chart
+    other = draw_thumbnails([bot], out_dir=tmp_path, samples={"dril": ["something else entirely"]}, jobs=1)
+    assert other["dril"].read_bytes() not in (chart, sample)
+
+
+def test_parallel_result_equals_serial(tmp_path):
+    bots = _bots()
+    serial = draw_thumbnails(bots, out_dir=tmp_path / "serial", jobs=1)
+    parallel = draw_thumbnails(bots, out_dir=tmp_path / "parallel", jobs=2)
+    assert _bytes(serial) == _bytes(parallel)
+
+
+def test_bad_names_are_skipped_and_collisions_refused(tmp_path, capsys):
+    good, bad = _bots()[0], make_bot("../evil", [("evil", "Evil", 1, 1, 1)])
+    paths = draw_thumbnails([good, bad], out_dir=tmp_path / "out", jobs=1)
+    assert set(paths) == {"dril"}
+    assert "huggingtweets/../evil" in capsys.readouterr().err
+    assert not (tmp_path / "evil.png").exists()
+    twin = make_bot("DRIL", [("DRIL", "other", 1, 1, 1)])
+    with pytest.raises(OutputCollisionError, match="DRIL"):
+        draw_thumbnails([good, twin], out_dir=tmp_path / "out", jobs=1)
