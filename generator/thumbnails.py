@@ -84,31 +84,21 @@ INITIALS_COLOURS = (
 _INVISIBLE_OK = {0x200C, 0x200D} | set(range(0xFE00, 0xFE10)) | set(range(0xE0020, 0xE0080))
 
 
-def _style() -> dict[str, object]:
-    return {
-        "font.family": FONT_FAMILY,
-        "text.usetex": False,
-        "text.parse_math": False,
-        "svg.hashsalt": "huggingtweets-gallery",
-        "svg.fonttype": "path",
-        "path.simplify": True,
-    }
-
-
 @contextmanager
-def mpl_style() -> Iterator[None]:
+def mpl_style(extra: Mapping[str, object] | None = None) -> Iterator[None]:
     """matplotlib defaults plus our fonts, whatever the user's matplotlibrc says.
 
     Drawing under the defaults (not the caller's rcParams) is what makes the
     output reproducible; ``text.usetex``/``text.parse_math`` off is what keeps
-    untrusted text literal.
+    untrusted text literal. ``extra`` adds rcParams (e.g. SVG settings).
     """
     logger = logging.getLogger("matplotlib.font_manager")
     logger.addFilter(_no_bold_notice)
     try:
         with matplotlib.rc_context():
             matplotlib.rcdefaults()
-            matplotlib.rcParams.update(_style())
+            matplotlib.rcParams.update({"font.family": FONT_FAMILY, "text.usetex": False, "text.parse_math": False})
+            matplotlib.rcParams.update(extra or {})
             yield
     finally:
         logger.removeFilter(_no_bold_notice)

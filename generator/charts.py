@@ -1,0 +1,204 @@
+"""Deterministic SVG charts for the statistics page, drawn with matplotlib.
+
+Each function draws one chart to ``out`` and returns a :class:`Chart`: the
+path plus the exact numbers drawn, so the page puts the same figures in a
+table beside the image (readable without the picture, and for screen readers).
+
+Why the settings:
+
+* Deterministic bytes (a golden-output test diffs ``docs/``): matplotlib
+  defaults rather than the caller's rcParams, a fixed ``svg.hashsalt`` for
+  element ids, and no date in the metadata.
+* Small files: text stays text (``svg.fonttype: none``), so no glyph outlines
+  are embedded; the page's browser picks fonts along the same family list the
+  layout used (:data:`~generator.thumbnails.FONT_FAMILY`) and falls back to
+  its own, so labels in any script render.
+* Light and dark page themes: a transparent background, mid-grey text and
+  grid, and one mid-tone accent that reads on white and on slate.
+* Labels are untrusted (account names): they go through
+  :func:`~generator.thumbnails.clean_text`, mathtext is off, and matplotlib
+  XML-escapes SVG text.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_svg import FigureCanvasSVG
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from .thumbnails import FONT_FAMILY, clean_text, mpl_style
+
+__all__ = ["Chart", "bar_chart", "histogram", "line_chart"]
+
+GREY = "#8a8f98"  # 3.3:1 on white, 4.9:1 on Material's slate: readable in both themes
+ACCENT = "#4c8df6"
+WIDTH_IN = 7.2  # inches at 100 dpi: 720 px wide, scales down on phones
+_SVG_RC = {
+    "svg.hashsalt": "huggingtweets-gallery",
+    "svg.fonttype": "none",
+    "axes.edgecolor": GREY,
+    "axes.labelcolor": GREY,
+    "axes.titlecolor": GREY,
+    "text.color": GREY,
+    "xtick.color": GREY,
+    "ytick.color": GREY,
+    "font.size": 11,
+    "font.sans-serif": ["DejaVu Sans"],  # keeps the generic family short in the SVG
+    "font.family": [*FONT_FAMILY, "sans-serif"],  # the browser's own sans-serif last
+}
+_MAX_LABEL = 32  # characters of a bar label on the chart; the table has them in full
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One drawn chart: where it is and the numbers it shows.
+
+    ``rows`` pairs each drawn label (full, cleaned text) with its value, in
+    drawing order; ``label_header`` and ``value_header`` name the two columns
+    of the table the page puts beside the image.
+    """
+
+    path: Path
+    title: str
+    label_header: str
+    value_header: str
+    rows: tuple[tuple[str, float], ...]
+
+
+def _fmt(value: float) -> str:
+    """Thousands separators for whole numbers, three significant digits otherwise."""
+    return f"{value:,.0f}" if float(value).is_integer() or abs(value) >= 100 else f"{value:,.3g}"
+
+
+def _checked(title: str, labels: Sequence[str], values: Sequence[float]) -> tuple[list[str], list[float]]:
+    if len(labels) != len(values):
+        raise ValueError(f"chart {title!r}: {len(labels)} labels but {len(values)} values")
+    numbers = [float(v) for v in values]
+    if not all(math.isfinite(v) for v in numbers):
+        raise ValueError(f"chart {title!r}: values must be finite numbers, got {list(values)!r}")
+    return [clean_text(str(label)) for label in labels], numbers
+
+
+def _short(label: str) -> str:
+    return label if len(label) <= _MAX_LABEL else label[: _MAX_LABEL - 1].rstrip() + "…"
+
+
+def _figure(height_in: float) -> tuple[Figure, Axes]:
+    fig = Figure(figsize=(WIDTH_IN, height_in), dpi=100, layout="constrained")
+    FigureCanvasSVG(fig)
+    fig.patch.set_alpha(0)
+    ax = fig.add_subplot()
+    ax.patch.set_alpha(0)
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(length=0)
+    return fig, ax
+
+
+def _value_axis(ax: Axes, *, horizontal: bool) -> None:
+    """Grid and whole-number-friendly ticks along the value axis."""
+    axis = ax.xaxis if horizontal else ax.yaxis
+    axis.set_major_formatter(FuncFormatter(lambda v, _pos: _fmt(v)))
+    axis.set_major_locator(MaxNLocator(nbins=5))
+    ax.grid(axis="x" if horizontal else "y", color=GREY, alpha=0.3, linewidth=0.8)
+    ax.margins(**({"x": 0.12} if horizontal else {"y": 0.08}))  # room for value labels
+    ax.set_axisbelow(True)
+
+
+def _save(fig: Figure, out: Path, title: str) -> None:
+    fig.suptitle(title, x=0.01, ha="left", fontsize=13, fontweight="bold")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, format="svg", metadata={"Date": None, "Creator": None})
+
+
+def bar_chart(
+    *,
+    out: Path,
+    title: str,
+    labels: Sequence[str],
+    values: Sequence[float],
+    xlabel: str = "",
+    horizontal: bool = False,
+) -> Chart:
+    """Bars of ``values`` named by ``labels``; horizontal suits long names (top 20s).
+
+    ``xlabel`` names the values (the value axis and the table's value column).
+    Horizontal bars are listed top-down in the given order and carry their
+    value at the end; long labels are shortened on the chart only.
+    """
+    names, numbers = _checked(title, labels, values)
+    with mpl_style(_SVG_RC):
+        if horizontal:
+            fig, ax = _figure(0.9 + 0.3 * max(1, len(names)))
+            bars = ax.barh(range(len(names)), numbers, color=ACCENT, height=0.7)
+            ax.set_yticks(range(len(names)), [_short(n) for n in names])
+            ax.set_ylim(len(names) - 0.5, -0.5)
+            ax.bar_label(bars, labels=[_fmt(v) for v in numbers], padding=3, color=GREY, fontsize=9)
+        else:
+            fig, ax = _figure(3.6)
+            bars = ax.bar(range(len(names)), numbers, color=ACCENT, width=0.7)
+            if len(names) <= 12:
+                ax.bar_label(bars, labels=[_fmt(v) for v in numbers], padding=3, color=GREY, fontsize=9)
+            ax.set_xticks(range(len(names)), [_short(n) for n in names], rotation=30 if len(names) > 6 else 0,
+                          ha="right" if len(names) > 6 else "center")  # fmt: skip
+        _value_axis(ax, horizontal=horizontal)
+        if xlabel:
+            (ax.set_xlabel if horizontal else ax.set_ylabel)(xlabel)
+        _save(fig, out, title)
+    return Chart(out, title, "", xlabel or "value", tuple(zip(names, numbers)))
+
+
+def histogram(*, out: Path, title: str, values: Sequence[float], bins: Sequence[float], xlabel: str) -> Chart:
+    """How many ``values`` fall in each bin between consecutive ``bins`` edges.
+
+    Bins include their left edge, the last also its right edge; values below
+    the first or above the last edge are counted in the outer bins, so the
+    table's counts always add up to ``len(values)``. Rows are labelled
+    ``"a–b"`` with the edges.
+    """
+    edges = [float(b) for b in bins]
+    if len(edges) < 2 or any(b <= a for a, b in zip(edges, edges[1:])):
+        raise ValueError(f"chart {title!r}: bins must be at least two increasing edges, got {list(bins)!r}")
+    data = np.clip(np.asarray([float(v) for v in values], dtype=float), edges[0], edges[-1])
+    if not np.all(np.isfinite(data)):
+        raise ValueError(f"chart {title!r}: values must be finite numbers")
+    counts, _ = np.histogram(data, bins=edges)
+    with mpl_style(_SVG_RC):
+        fig, ax = _figure(3.4)
+        ax.bar(edges[:-1], counts, width=np.diff(edges), align="edge", color=ACCENT, edgecolor="none", linewidth=0)
+        ax.set_xlim(edges[0], edges[-1])
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _fmt(v)))
+        _value_axis(ax, horizontal=False)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("bots")
+        _save(fig, out, title)
+    rows = tuple((f"{_fmt(a)}–{_fmt(b)}", float(n)) for a, b, n in zip(edges, edges[1:], counts))
+    return Chart(out, title, xlabel, "bots", rows)
+
+
+def line_chart(*, out: Path, title: str, labels: Sequence[str], values: Sequence[float], ylabel: str) -> Chart:
+    """``values`` over ordered categories ``labels`` (e.g. months), as a line with markers.
+
+    With many labels only about twelve are written on the axis; the table has all.
+    """
+    names, numbers = _checked(title, labels, values)
+    with mpl_style(_SVG_RC):
+        fig, ax = _figure(3.4)
+        xs = range(len(names))
+        ax.fill_between(xs, numbers, color=ACCENT, alpha=0.15, linewidth=0)
+        ax.plot(xs, numbers, color=ACCENT, linewidth=2, marker="o", markersize=3 if len(names) > 24 else 5)
+        step = max(1, math.ceil(len(names) / 12))
+        ax.set_xticks(list(xs)[::step], [_short(n) for n in names[::step]], rotation=45, ha="right")
+        ax.set_xlim(-0.5, max(0.5, len(names) - 0.5))
+        ax.set_ylim(bottom=min(0.0, *numbers) if numbers else 0.0)
+        _value_axis(ax, horizontal=False)
+        ax.set_ylabel(ylabel)
+        _save(fig, out, title)
+    return Chart(out, title, "", ylabel, tuple(zip(names, numbers)))

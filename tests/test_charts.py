@@ -1,0 +1,76 @@
+"""Statistics charts: deterministic, small, escaped SVG plus the numbers drawn."""
+
+from __future__ import annotations
+
+import warnings
+import xml.etree.ElementTree as ET
+
+import matplotlib
+import pytest
+
+from generator.charts import Chart, bar_chart, histogram, line_chart
+
+SVG = "{http://www.w3.org/2000/svg}"
+HARD = ["山田太郎", "محمد", "👩‍💻 dev", "🇯🇵", "𝐁𝐨𝐥𝐝", "Ελένη", "<script>alert(1)</script> & co", "$x^2$ \\frac{"]
+
+
+def _texts(path) -> list[str]:
+    root = ET.parse(path).getroot()  # well-formed XML, or this raises
+    return ["".join(t.itertext()) for t in root.iter(f"{SVG}text")]
+
+
+def _all(tmp_path, suffix: str = "") -> list[Chart]:
+    return [
+        bar_chart(out=tmp_path / f"top{suffix}.svg", title="Top by downloads", labels=HARD, values=range(8, 0, -1),
+                  xlabel="downloads", horizontal=True),  # fmt: skip
+        bar_chart(out=tmp_path / f"eras{suffix}.svg", title="Eras", labels=["2020", "2021"], values=[3, 4.5]),
+        histogram(out=tmp_path / f"kept{suffix}.svg", title="Tweets kept", values=[0, 10, 250, 3250, 9999, -5],
+                  bins=[0, 1000, 2000, 3250], xlabel="tweets kept"),  # fmt: skip
+        line_chart(out=tmp_path / f"months{suffix}.svg", title="Per month", labels=[f"2021-{m:02d}" for m in range(1, 31)],
+                   values=[m % 7 for m in range(30)], ylabel="bots"),  # fmt: skip
+    ]
+
+
+def test_charts_are_byte_identical_whatever_the_callers_rcparams(tmp_path):
+    first = _all(tmp_path, "a")
+    with matplotlib.rc_context({"svg.hashsalt": None, "font.size": 20, "svg.fonttype": "path", "text.usetex": True}):
+        second = _all(tmp_path, "b")
+    for a, b in zip(first, second):
+        assert a.path.read_bytes() == b.path.read_bytes()
+        svg = a.path.read_text(encoding="utf-8")
+        assert "<dc:date>" not in svg and "Matplotlib v" not in svg
+        assert a.path.stat().st_size < 40_000
+
+
+def test_numbers_returned_match_the_input(tmp_path):
+    top, eras, kept, months = _all(tmp_path)
+    assert [v for _, v in top.rows] == [8, 7, 6, 5, 4, 3, 2, 1]
+    assert top.rows[0][0] == "山田太郎" and top.value_header == "downloads"
+    assert eras.rows == (("2020", 3.0), ("2021", 4.5)) and eras.value_header == "value"
+    # out-of-range values land in the outer bins: counts add up to the number of values
+    assert kept.rows == (("0–1,000", 4.0), ("1,000–2,000", 0.0), ("2,000–3,250", 2.0))
+    assert kept.label_header == "tweets kept" and kept.value_header == "bots"
+    assert len(months.rows) == 30 and months.rows[7] == ("2021-08", 0.0)
+
+
+def test_untrusted_labels_stay_literal_text_and_transparent_background(tmp_path):
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*missing from font")
+        chart = bar_chart(out=tmp_path / "c.svg", title="T", labels=HARD, values=[1] * len(HARD), horizontal=True)
+    texts = _texts(chart.path)
+    assert "<script>alert(1)</script> & co" in texts
+    assert "$x^2$ \\frac{" in texts
+    assert "山田太郎" in texts and "محمد" in texts
+    root = ET.parse(chart.path).getroot()
+    assert not list(root.iter(f"{SVG}script"))
+    assert "fill: #ffffff" not in chart.path.read_text(encoding="utf-8")
+
+
+def test_bad_input_is_refused_with_the_chart_named(tmp_path):
+    with pytest.raises(ValueError, match="'Eras'.*2 labels but 1 values"):
+        bar_chart(out=tmp_path / "x.svg", title="Eras", labels=["a", "b"], values=[1])
+    with pytest.raises(ValueError, match="'Kept'.*increasing"):
+        histogram(out=tmp_path / "x.svg", title="Kept", values=[1], bins=[5, 5], xlabel="n")
+    with pytest.raises(ValueError, match="'Line'.*finite"):
+        line_chart(out=tmp_path / "x.svg", title="Line", labels=["a"], values=[float("nan")], ylabel="n")
+    assert not (tmp_path / "x.svg").exists()
