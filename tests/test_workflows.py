@@ -294,3 +294,151 @@ def test_every_make_target_the_workflows_run_exists() -> None:
 def test_make_target_parser() -> None:
     script = 'make fetch 2>&1 | tee "$x"; make -s site ARGS="--out y" >log && echo make test; make'
     assert make_targets(script) == ["fetch", "site"]
+
+
+# --- the nightly's steps, run for real against the test Hub -----------------
+
+from generator import corpus  # noqa: E402
+from tests.hubserver import HubServer, hub  # noqa: E402,F401  (hub: fixture)
+
+ENV = {
+    "GITHUB_SERVER_URL": "https://github.com",
+    "GITHUB_REPOSITORY": "someone/gallery",
+    "GITHUB_RUN_ID": "4242",
+    "GITHUB_REF_NAME": "main",
+}
+
+
+def git(cwd: Path, *args: str) -> str:
+    identity = ["-c", "user.name=test", "-c", "user.email=test@example.invalid"]
+    done = subprocess.run(["git", *identity, *args], cwd=cwd, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, f"git {' '.join(args)}: {done.stderr}"
+    return done.stdout.strip()
+
+
+@pytest.fixture
+def checkout(tmp_path: Path) -> Path:
+    """The project as actions/checkout leaves it on a runner: a clone of ``main``
+    whose ``origin`` is a bare repository here, and a ready virtualenv.
+
+    The clone holds the working tree's files (tracked and not ignored), so the
+    test sees what would be committed. ``.venv`` links to the running venv's
+    files with its own fresh stamp, so ``make`` finds it installed and never
+    touches the shared one."""
+    src, work = tmp_path / "src", tmp_path / "work"
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True, check=True
+    ).stdout
+    for rel in filter(None, os.fsdecode(listed).split("\0")):
+        if (ROOT / rel).is_file():
+            (src / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / rel, src / rel)
+    git(src, "init", "-q", "-b", "main")
+    git(src, "add", "-A")
+    git(src, "commit", "-q", "-m", "snapshot of the working tree")
+    git(tmp_path, "clone", "-q", "--bare", str(src), "origin.git")
+    git(tmp_path, "clone", "-q", str(tmp_path / "origin.git"), str(work))
+    venv = work / ".venv"
+    venv.mkdir()
+    for entry in Path(sys.prefix).iterdir():
+        if entry.name != ".installed":
+            (venv / entry.name).symlink_to(entry)
+    (venv / ".installed").touch()
+    assert subprocess.run(["make", "-q", ".venv/.installed"], cwd=work).returncode == 0, "make would reinstall"
+    return work
+
+
+def run_step(work: Path, step: dict[str, Any], values: dict[str, str]) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
+    """Run one ``run:`` step of nightly.yml with the shell the runner would use, its
+    ``env:`` expressions replaced from ``values``; returns the result and the
+    step's outputs."""
+    script = step["run"]
+    assert "${{" not in script, "expressions reach run scripts through env:, never inline (injection)"
+    runner_temp = work.parent / "runner-temp"
+    runner_temp.mkdir(exist_ok=True)
+    outputs = runner_temp / "github-output"
+    outputs.write_text("")
+    env = os.environ | ENV | {"RUNNER_TEMP": str(runner_temp), "GITHUB_OUTPUT": str(outputs)}
+    env |= {name: values[expr] for name, expr in step.get("env", {}).items()}
+    shell = load(WORKFLOW_DIR / "nightly.yml").get("defaults", {}).get("run", {}).get("shell")
+    # What the runner runs for `shell: bash`, and for no shell at all (no pipefail).
+    argv = ["bash", "--noprofile", "--norc", "-eo", "pipefail"] if shell == "bash" else ["bash", "-e"]
+    result = subprocess.run(
+        [*argv, "-c", script],
+        cwd=work, env=env, capture_output=True, text=True, timeout=600,
+    )
+    pairs = (line.split("=", 1) for line in outputs.read_text().splitlines() if "=" in line)
+    return result, dict(pairs)
+
+
+def nightly(work: Path) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
+    """The nightly fetch job's steps in order, stopping at the first failure as a runner does."""
+    job = jobs("nightly.yml")["fetch"]
+    fetch_step, commit_step = step_named(job, "make fetch"), step_named(job, "git push")
+    values = {"${{ secrets.HF_TOKEN }}": ""}  # the optional secret, absent
+    result, outputs = run_step(work, fetch_step, values)
+    if result.returncode != 0:
+        return result, {}
+    values[f"${{{{ steps.{fetch_step['id']}.outputs.summary }}}}"] = outputs["summary"]
+    result, outputs = run_step(work, commit_step, values)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result, outputs
+
+
+def origin_head(work: Path) -> str:
+    return git(work.parent / "origin.git", "rev-parse", "main")
+
+
+@pytest.mark.slow
+def test_nightly_steps_refresh_commit_and_push_against_the_test_hub(hub: HubServer, checkout: Path) -> None:
+    work = checkout
+    seeds = sorted(p.name for p in (work / "cards").iterdir())
+    specs = corpus.generate(5, seed=5)
+    hub.load(specs)
+
+    # Night 1: five models on the Hub, none of the seed cards: 5 new, 4 removed.
+    start = origin_head(work)
+    result, outputs = nightly(work)
+    head = origin_head(work)
+    assert head != start and outputs["sha"] == head
+    message = git(work, "log", "-1", "--format=%B", head)
+    subject = f"cards: nightly refresh, 5 new, 0 changed, {len(seeds)} removed"
+    assert message.splitlines()[0] == subject, message
+    assert "https://github.com/someone/gallery/actions/runs/4242" in message
+    assert re.search(r"fetch huggingtweets: 5 listed: 5 new, 0 changed, 0 unchanged, \d+ removed, 0 failed", message)
+    touched = git(work, "show", "--name-only", "--format=", head).splitlines()
+    assert touched and all(re.fullmatch(r"cards/[^/]+/(README\.md|meta\.json)", p) for p in touched), touched
+    assert sorted(p.name for p in (work / "cards").iterdir()) == sorted(s.name for s in specs)
+    assert git(work, "status", "--porcelain", "--", "cards") == ""
+
+    # Night 2: one README changed on the Hub.
+    hub.update(f"huggingtweets/{specs[0].name}", specs[0].to_bytes() + b"\nretrained\n")
+    result, outputs = nightly(work)
+    assert git(work, "log", "-1", "--format=%s", "main").startswith("cards: nightly refresh, 0 new, 1 changed, 0 removed")
+    assert outputs["sha"] == origin_head(work) != head
+    assert (work / "cards" / specs[0].name / "README.md").read_bytes().endswith(b"retrained\n")
+
+    # Night 3: only the Hub's counters moved: the commit says so.
+    with hub.lock:
+        hub.repos[f"huggingtweets/{specs[2].name}"].meta["downloads"] += 1000
+    result, outputs = nightly(work)
+    subject = git(work, "log", "-1", "--format=%s", "main")
+    assert subject == "cards: nightly refresh, 0 new, 0 changed, 0 removed, 1 with new metadata", subject
+    assert git(work, "show", "--name-only", "--format=", "main") == f"cards/{specs[2].name}/meta.json"
+
+    # Night 4: nothing changed: no commit, and the deploy builds the same commit.
+    head = origin_head(work)
+    result, outputs = nightly(work)
+    assert "cards/ unchanged" in result.stdout
+    assert outputs["sha"] == head == origin_head(work)
+
+    # Night 5: the Hub changed a card but also failed on a model: the fetch
+    # step fails, so nothing is committed or pushed (and deploy, which needs
+    # this job, never starts), although the working tree did change.
+    hub.update(f"huggingtweets/{specs[1].name}", b"---\nlicense: mit\n---\n# new card\n")
+    hub.extra_listing.append({"_id": "x", "id": "huggingtweets/../../etc", "sha": "0" * 40})
+    result, outputs = nightly(work)
+    assert result.returncode != 0 and outputs == {}
+    assert ", 1 failed" in result.stdout, result.stdout
+    assert git(work, "status", "--porcelain", "--", "cards") != ""
+    assert origin_head(work) == head and git(work, "rev-parse", "HEAD") == head
