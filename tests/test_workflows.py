@@ -348,8 +348,10 @@ def checkout(tmp_path: Path) -> Path:
     return work
 
 
-def run_step(work: Path, step: dict[str, Any], values: dict[str, str]) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
-    """Run one ``run:`` step of nightly.yml with the shell the runner would use, its
+def run_step(
+    work: Path, workflow: str, step: dict[str, Any], values: dict[str, str]
+) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
+    """Run one ``run:`` step of ``workflow`` with the shell the runner would use, its
     ``env:`` expressions replaced from ``values``; returns the result and the
     step's outputs."""
     script = step["run"]
@@ -360,7 +362,7 @@ def run_step(work: Path, step: dict[str, Any], values: dict[str, str]) -> tuple[
     outputs.write_text("")
     env = os.environ | ENV | {"RUNNER_TEMP": str(runner_temp), "GITHUB_OUTPUT": str(outputs)}
     env |= {name: values[expr] for name, expr in step.get("env", {}).items()}
-    shell = load(WORKFLOW_DIR / "nightly.yml").get("defaults", {}).get("run", {}).get("shell")
+    shell = load(WORKFLOW_DIR / workflow).get("defaults", {}).get("run", {}).get("shell")
     # What the runner runs for `shell: bash`, and for no shell at all (no pipefail).
     argv = ["bash", "--noprofile", "--norc", "-eo", "pipefail"] if shell == "bash" else ["bash", "-e"]
     result = subprocess.run(
@@ -376,11 +378,11 @@ def nightly(work: Path) -> tuple[subprocess.CompletedProcess[str], dict[str, str
     job = jobs("nightly.yml")["fetch"]
     fetch_step, commit_step = step_named(job, "make fetch"), step_named(job, "git push")
     values = {"${{ secrets.HF_TOKEN }}": ""}  # the optional secret, absent
-    result, outputs = run_step(work, fetch_step, values)
+    result, outputs = run_step(work, "nightly.yml", fetch_step, values)
     if result.returncode != 0:
         return result, {}
     values[f"${{{{ steps.{fetch_step['id']}.outputs.summary }}}}"] = outputs["summary"]
-    result, outputs = run_step(work, commit_step, values)
+    result, outputs = run_step(work, "nightly.yml", commit_step, values)
     assert result.returncode == 0, result.stdout + result.stderr
     return result, outputs
 
