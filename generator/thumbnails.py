@@ -52,13 +52,15 @@ from matplotlib.ft2font import FT2Font
 from matplotlib.patches import Circle, FancyBboxPatch, Rectangle
 from matplotlib.text import Text
 from matplotlib.transforms import IdentityTransform
-from PIL import Image, ImageDraw, UnidentifiedImageError
+from PIL import Image, ImageDraw
 
 from . import snapshot
 from .errors import OutputCollisionError
 from .models import Bot
 
-__all__ = ["FONT_FAMILY", "WIDTH", "HEIGHT", "avatar_cache_path", "clean_text", "draw_thumbnails", "mpl_style"]
+__all__ = [
+    "FONT_FAMILY", "WIDTH", "HEIGHT", "avatar_cache_path", "avatar_cache_stem", "clean_text", "draw_thumbnails", "mpl_style",
+]  # fmt: skip
 
 #: The drawing code's version: a hash of this module, so any edit redraws every thumbnail once.
 DRAW_VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
@@ -187,6 +189,7 @@ class _Row:
 class _Card:
     """Exactly the fields a thumbnail shows; its hash decides whether to redraw."""
 
+    id: str
     name: str
     kind: str
     title: str
@@ -226,6 +229,7 @@ def _card(bot: Bot, avatars_dir: Path | None, samples: Mapping[str, Sequence[str
     sample = next((s for s in map(clean_text, (samples or {}).get(bot.name, ())) if s), None)
     totals = bot.totals
     return _Card(
+        id=bot.id,
         name=bot.name,
         kind=bot.kind,
         title=clean_text(bot.display_name) or bot.name,
@@ -290,6 +294,9 @@ def _text_width(s: str, px: float, weight: str) -> float:
     return t.get_window_extent(fig.canvas.get_renderer()).width
 
 
+_NO_LINE_START = frozenset("、。，．：；？！）」』】〕〉》・ー,.!?;:)]}")
+
+
 class _Canvas:
     """A 1200x630 figure addressed in pixels from the top-left, with text measuring."""
 
@@ -346,6 +353,8 @@ class _Canvas:
                         lo = mid
                     else:
                         hi = mid - 1
+                while 1 < lo < len(parts) and parts[lo] in _NO_LINE_START:
+                    lo -= 1  # kinsoku: "。" and friends never start a line
                 lines.append("".join(parts[:lo]))
                 if parts[lo:]:
                     queue.insert(0, "".join(parts[lo:]))
@@ -371,13 +380,13 @@ _CARD = (40, 32, 1160, 598)  # x0, y0, x1, y1 of the white card
 _PAD = 48
 
 
-def _round_image(path: str, d: int) -> np.ndarray | None:
+def _round_image(path: str, d: int, model: str) -> np.ndarray | None:
     """A cached avatar cropped to a centred square, resized to ``d`` px, with a round alpha mask."""
     try:
         with Image.open(path) as im:
             im = im.convert("RGB")
-    except (OSError, UnidentifiedImageError) as exc:
-        print(f"thumbnails: cached avatar {path} unreadable ({exc}); drawing initials", file=sys.stderr)
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        print(f"thumbnails: {model}: cached avatar {path} unreadable ({exc}); drawing initials", file=sys.stderr)
         return None
     side = min(im.size)
     left, top = (im.width - side) // 2, (im.height - side) // 2
@@ -388,7 +397,7 @@ def _round_image(path: str, d: int) -> np.ndarray | None:
     return np.asarray(im)
 
 
-def _draw_faces(c: _Canvas, faces: tuple[_Face, ...], x: float, y: float) -> float:
+def _draw_faces(c: _Canvas, faces: tuple[_Face, ...], x: float, y: float, model: str) -> float:
     """Overlapping round avatars from (x, y) top-left; the first is on top. Returns the right edge."""
     d, r = _AVATAR_D, _AVATAR_D / 2
     for i, face in enumerate(faces):
@@ -396,7 +405,7 @@ def _draw_faces(c: _Canvas, faces: tuple[_Face, ...], x: float, y: float) -> flo
         z = 10 - 2 * i
         ring = Circle((cx, HEIGHT - cy), r + 5, transform=IdentityTransform(), color=PAPER, zorder=z)
         c.fig.add_artist(ring)
-        pixels = _round_image(face.image, d) if face.image else None
+        pixels = _round_image(face.image, d, model) if face.image else None
         if pixels is not None:
             c.fig.figimage(pixels, xo=cx - r, yo=HEIGHT - cy - r, zorder=z + 1, origin="upper")
             continue
@@ -506,7 +515,7 @@ def _draw(card: _Card) -> bytes:
         )  # fmt: skip
     )
     left, top, right = x0 + _PAD, y0 + _PAD, x1 - _PAD
-    text_x = _draw_faces(c, card.faces, left, top) + 32
+    text_x = _draw_faces(c, card.faces, left, top, card.id) + 32
     text_w = right - text_x
     c.text(text_x, top + 10, c.fit(card.title, text_w, px=44, weight="bold"), px=44, color=INK, weight="bold")
     handle_px = 30
@@ -524,22 +533,29 @@ def _draw(card: _Card) -> bytes:
     c.fig.add_artist(
         Rectangle((left, HEIGHT - footer_y + 36), right - left, 1.5, transform=IdentityTransform(), color=FAINT)
     )
-    c.text(left, footer_y, c.fit(f"huggingtweets/{card.name}", 700, px=22), px=22, color=MUTED, va="bottom")
+    c.text(left, footer_y, c.fit(card.id, 700, px=22), px=22, color=MUTED, va="bottom")
     c.text(right, footer_y, "huggingtweets gallery", px=22, color=MUTED, va="bottom", ha="right")
     return c.png()
 
 
-def _draw_chunk(items: list[tuple[_Card, str]]) -> list[str]:
-    """Draw and write a chunk of cards (runs in a worker process); returns the paths written."""
-    written = []
+def _draw_chunk(items: list[tuple[_Card, str]]) -> dict[str, str]:
+    """Draw and write a chunk of cards (runs in a worker process).
+
+    Returns name -> one-line reason for each card that could not be drawn:
+    one bad card must not stop the other 5,000.
+    """
+    failed = {}
     with mpl_style():
         for card, path in items:
-            data = _draw(card)
+            try:
+                data = _draw(card)
+            except Exception as exc:  # noqa: BLE001 - reported by the caller, naming the model
+                failed[card.name] = f"thumbnails: {card.id}: not drawn: {type(exc).__name__}: {exc}"
+                continue
             tmp = Path(path).with_name(f".{card.name}.png.tmp")
             tmp.write_bytes(data)
             os.replace(tmp, path)  # readers never see half a PNG
-            written.append(path)
-    return written
+    return failed
 
 
 # --- the stage ----------------------------------------------------------------
@@ -570,8 +586,9 @@ def draw_thumbnails(
     hash as recorded in ``out_dir/.manifest.json`` and whose PNG exists is not
     redrawn; PNGs the manifest lists for bots no longer given are deleted.
     ``jobs`` processes draw (default: all cores). A bot with an invalid repo
-    name is reported on stderr and skipped; two bots with the same name (case
-    folded) raise :class:`~generator.errors.OutputCollisionError`.
+    name, or one whose drawing fails, is reported in one line on stderr and
+    left out of the result (the page shows no thumbnail); two bots with the
+    same name (case folded) raise :class:`~generator.errors.OutputCollisionError`.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest_path = out_dir / MANIFEST
@@ -598,18 +615,23 @@ def draw_thumbnails(
     jobs = max(1, jobs or os.cpu_count() or 1)
     size = max(1, min(64, math.ceil(len(todo) / (jobs * 4))))
     chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
+    failed: dict[str, str] = {}
     if jobs > 1 and len(chunks) > 1:
         with ProcessPoolExecutor(max_workers=min(jobs, len(chunks))) as pool:
-            list(pool.map(_draw_chunk, chunks))
+            for result in pool.map(_draw_chunk, chunks):
+                failed.update(result)
     else:
         for chunk in chunks:
-            _draw_chunk(chunk)
+            failed.update(_draw_chunk(chunk))
+    for name, message in sorted(failed.items()):
+        print(message, file=sys.stderr)
+        del digests[name]  # not in the manifest: tried again next time
 
-    for name in sorted(set(old) - set(digests)):
+    for name in sorted((set(old) - set(digests)) | set(failed)):
         if snapshot.is_valid_name(name):
             (out_dir / f"{name}.png").unlink(missing_ok=True)
     snapshot.atomic_write(
         manifest_path,
         (json.dumps({"version": DRAW_VERSION, "bots": dict(sorted(digests.items()))}, indent=1) + "\n").encode(),
     )
-    return {card.name: out_dir / f"{card.name}.png" for card in cards}
+    return {card.name: out_dir / f"{card.name}.png" for card in cards if card.name not in failed}

@@ -170,13 +170,16 @@ def test_unreadable_cached_avatar_falls_back_to_initials(tmp_path, capsys):
     path = draw_thumbnails([bot], out_dir=tmp_path / "out", avatars_dir=avatars, jobs=1)["dril"]
     reference = draw_thumbnails([bot], out_dir=tmp_path / "ref", jobs=1)["dril"]
     assert path.read_bytes() == reference.read_bytes()
-    assert "unreadable" in capsys.readouterr().err
+    assert "huggingtweets/dril: cached avatar" in capsys.readouterr().err
 
 
 def test_hard_names_render_without_missing_glyphs(tmp_path):
     bots = [
         make_bot(f"u{i}", [(f"u{i}", name, 10, 1, 1)], prompt=name) for i, name in enumerate(HARD_NAMES)
-    ] + [make_bot("cjk-mix", [("cjk", HARD_NAMES[0], 5, 5, 5), ("mix", HARD_NAMES[6], 5, 5, 5)])]
+    ] + [
+        make_bot("cjk-mix", [("cjk", HARD_NAMES[0], 5, 5, 5), ("mix", HARD_NAMES[6], 5, 5, 5)]),
+        make_bot("nousers", []),  # a card whose table could not be read at all
+    ]
     samples = {"u0": ["和平 " * 60], "u8": ["أن أعيش في سلام مع الجميع 🌈 👩‍💻 and $5 tacos"]}
     with warnings.catch_warnings():
         warnings.filterwarnings("error", message=".*missing from font")
@@ -229,3 +232,24 @@ def test_bad_names_are_skipped_and_collisions_refused(tmp_path, capsys):
     twin = make_bot("DRIL", [("DRIL", "other", 1, 1, 1)])
     with pytest.raises(OutputCollisionError, match="DRIL"):
         draw_thumbnails([good, twin], out_dir=tmp_path / "out", jobs=1)
+
+
+def test_a_bot_that_fails_to_draw_is_reported_and_the_rest_go_on(tmp_path, monkeypatch, capsys):
+    bots = _bots()[:2]
+    paths = draw_thumbnails(bots, out_dir=tmp_path, jobs=1)
+    real_draw = thumbnails._draw
+
+    def flaky(card):
+        if card.name == "dril":
+            raise RuntimeError("boom")
+        return real_draw(card)
+
+    monkeypatch.setattr(thumbnails, "_draw", flaky)
+    changed = [make_bot("dril", [("dril", "wint", 1, 2, 3)]), make_bot("kanyewest-yamada", [("kanyewest", "ye", 1, 1, 1)])]
+    result = draw_thumbnails(changed, out_dir=tmp_path, jobs=1)
+    assert set(result) == {"kanyewest-yamada"}
+    assert "thumbnails: huggingtweets/dril: not drawn: RuntimeError: boom" in capsys.readouterr().err
+    assert not paths["dril"].exists()  # no stale image left behind
+    assert "dril" not in json.loads((tmp_path / ".manifest.json").read_text())["bots"]
+    monkeypatch.setattr(thumbnails, "_draw", real_draw)
+    assert set(draw_thumbnails(changed, out_dir=tmp_path, jobs=1)) == {"dril", "kanyewest-yamada"}
