@@ -71,6 +71,11 @@ class Chart:
     value_header: str
     rows: tuple[tuple[str, float], ...]
 
+    @property
+    def display_rows(self) -> tuple[tuple[str, str], ...]:
+        """``rows`` with values formatted as on the chart (``1,234``; ``0.125``)."""
+        return tuple((label, _fmt(value)) for label, value in self.rows)
+
 
 def _fmt(value: float) -> str:
     """Thousands separators for whole numbers, three significant digits otherwise."""

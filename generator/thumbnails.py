@@ -202,7 +202,10 @@ class _Card:
     downloaded_total: int | None
 
     def digest(self) -> str:
-        data = {"version": DRAW_VERSION, "matplotlib": matplotlib.__version__, "card": asdict(self)}
+        card = asdict(self)
+        for face in card["faces"]:
+            del face["image"]  # the avatar's bytes count (image_digest), not where the cache lives
+        data = {"version": DRAW_VERSION, "matplotlib": matplotlib.__version__, "card": card}
         return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 

@@ -51,6 +51,7 @@ def test_numbers_returned_match_the_input(tmp_path):
     assert kept.rows == (("0–1,000", 4.0), ("1,000–2,000", 0.0), ("2,000–3,250", 2.0))
     assert kept.label_header == "tweets kept" and kept.value_header == "bots"
     assert len(months.rows) == 30 and months.rows[7] == ("2021-08", 0.0)
+    assert kept.display_rows[0] == ("0–1,000", "4") and eras.display_rows[1] == ("2021", "4.5")
 
 
 def test_untrusted_labels_stay_literal_text_and_transparent_background(tmp_path):

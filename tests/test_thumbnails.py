@@ -156,6 +156,14 @@ def test_cached_avatar_is_used_else_a_deterministic_initials_avatar(tmp_path):
     sx, sy = _avatar_centre(0)
     assert _pixel(solo["yamada"], (sx + 40, sy + 30)) == colour
 
+    # the cache's location is not drawn: a moved cache does not redraw
+    moved = tmp_path / "moved"
+    avatars.rename(moved)
+    before = os.stat(with_avatar).st_mtime_ns
+    draw_thumbnails([bot], out_dir=tmp_path / "with", avatars_dir=moved, jobs=1)
+    assert os.stat(with_avatar).st_mtime_ns == before
+    avatars = moved
+
     # replacing the cached image (same URL) redraws the thumbnail
     Image.new("RGB", (300, 200), (0, 200, 0)).save(avatars / f"{stem}.png")
     draw_thumbnails([bot], out_dir=tmp_path / "with", avatars_dir=avatars, jobs=1)
