@@ -1,0 +1,290 @@
+"""``python -m generator fetch`` against a Hub-compatible server on 127.0.0.1.
+
+The real huggingface_hub client talks to :mod:`hubserver` through
+``HF_ENDPOINT``; the server counts every request, so "downloads nothing" and
+"exactly those" are checked on the wire, and its faults are switched on per test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.hubserver import HubServer, hub  # noqa: F401  (the fixture)
+
+from generator import config
+from generator.corpus import CardSpec, generate, write_snapshot
+from generator.fetch import EXPAND, Policy, fetch
+
+ROOT = Path(__file__).resolve().parent.parent
+#: Short waits so faults cost milliseconds, and no budget in the way.
+FAST = Policy(timeout=1.5, retries=3, backoff=0.01, max_backoff=0.05, api_budget=10**6, file_budget=10**6)
+
+
+def run(cards: Path, *, workers: int = 4, policy: Policy = FAST) -> int:
+    return fetch(cards_dir=cards, author="huggingtweets", workers=workers, policy=policy)
+
+
+def snapshot_state(cards: Path) -> dict[str, tuple[bytes | None, dict[str, Any] | None]]:
+    """name -> (README bytes or None, meta.json or None) for every model folder."""
+    out = {}
+    for folder in sorted(p for p in cards.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        readme, meta = folder / "README.md", folder / "meta.json"
+        out[folder.name] = (
+            readme.read_bytes() if readme.exists() else None,
+            json.loads(meta.read_text(encoding="utf-8")) if meta.exists() else None,
+        )
+    return out
+
+
+def served_state(hub: HubServer) -> dict[str, tuple[bytes | None, dict[str, Any]]]:
+    """What a complete, exact snapshot of the server looks like."""
+    out = {}
+    for repo_id, repo in hub.repos.items():
+        readme = repo.files.get("README.md")
+        meta = {"id": repo_id, **repo.meta} | ({} if readme is not None else {"has_readme": False})
+        out[repo_id.split("/", 1)[1]] = (readme, meta)
+    return dict(sorted(out.items()))
+
+
+def test_cold_fetch_is_exact_warm_fetch_downloads_nothing_and_changes_are_exact(hub, tmp_path, capsys):
+    specs = generate(1000, seed=11)
+    hub.load(specs)
+    readmeless = f"huggingtweets/{specs[5].name}"
+    hub.update(readmeless, None)
+    cards = tmp_path / "cards"
+
+    assert run(cards) == 0
+    assert snapshot_state(cards) == served_state(hub)
+    # The bytes are the corpus's own, not just the server's copy of them.
+    spec: CardSpec = specs[500]
+    assert (cards / spec.name / "README.md").read_bytes() == spec.to_bytes()
+    assert not (cards / specs[5].name / "README.md").exists()
+    listing = hub.requests("api")
+    assert len(listing) == 10  # 1,000 models, 100 a page, following Link: rel="next"
+    assert all(r.path == "/api/models" and r.query["expand"] == EXPAND for r in listing)
+    assert sorted(hub.downloaded()) == sorted(f"huggingtweets/{s.name}" for s in specs if s is not specs[5])
+    assert len(hub.requests("file")) == 3 * 999  # HEAD, HEAD on the pinned redirect, GET
+    assert not [r for r in hub.log if "authorization" in r.headers]
+    assert "1000 listed: 1000 new, 0 changed, 0 unchanged, 0 removed, 0 failed" in capsys.readouterr().out
+
+    hub.clear_log()
+    assert run(cards) == 0
+    assert hub.requests("file") == [] and len(hub.requests("api")) == 10
+    assert "0 new, 0 changed, 1000 unchanged, 0 removed, 0 failed" in capsys.readouterr().out
+
+    changed = [f"huggingtweets/{s.name}" for s in specs[100:110]]
+    for repo_id in changed:
+        hub.update(repo_id, hub.repos[repo_id].files["README.md"] + b"\nretrained\n")
+    deleted = [specs[200].name, specs[300].name, specs[400].name]
+    for name in deleted:
+        hub.remove(f"huggingtweets/{name}")
+    before = snapshot_state(cards)
+    hub.clear_log()
+    assert run(cards) == 0
+    after = snapshot_state(cards)
+    assert sorted(hub.downloaded()) == sorted(changed)
+    assert after == served_state(hub)
+    assert sorted(set(before) - set(after)) == sorted(deleted)
+    assert {n for n in after if after[n] != before[n]} == {r.split("/")[1] for r in changed}
+    out = capsys.readouterr().out
+    assert "0 new, 10 changed, 987 unchanged, 3 removed, 0 failed" in out
+    assert "removed: " + ", ".join(sorted(deleted)) in out
+
+
+@pytest.fixture
+def small(hub, tmp_path):
+    """20 models already in the snapshot, 5 of them since updated on the server."""
+    specs = generate(20, seed=2)
+    hub.load(specs)
+    hub.page_size = 8
+    cards = tmp_path / "cards"
+    write_snapshot(cards, specs, mojibake_share=0)
+    updated = [f"huggingtweets/{s.name}" for s in specs[:5]]
+    for repo_id in updated:
+        hub.update(repo_id, hub.repos[repo_id].files["README.md"].replace(b"huggingtweets", b"huggingtweets (v2)", 1))
+    return hub, cards, updated
+
+
+LISTING = r"^/api/models$"
+
+
+def _readme_path(repo_id: str, step: str) -> str:
+    return rf"^/{repo_id}/resolve/" if step == "resolve" else rf"^/api/resolve-cache/models/{repo_id}/"
+
+
+@pytest.mark.parametrize(
+    ("kind", "where", "method", "times", "retry_after"),
+    [
+        ("429", "listing", None, 1, 0),
+        ("429", "listing", None, 1, None),
+        ("500", "listing", None, 1, None),
+        ("stall", "listing", None, 1, None),
+        ("truncate", "listing", None, 1, None),
+        ("reset", "listing", None, 1, None),
+        ("429", "pinned", "GET", 2, 0),
+        ("500", "pinned", "GET", 2, None),
+        ("503", "resolve", "HEAD", 1, 1),
+        ("stall", "pinned", "GET", 1, None),
+        ("truncate", "pinned", "GET", 1, None),
+        ("reset", "pinned", "GET", 1, None),
+        ("corrupt", "pinned", "GET", 1, None),
+        ("wrong-commit", "pinned", "HEAD", 1, None),
+    ],
+)
+def test_transient_fault_is_survived(small, kind, where, method, times, retry_after, capsys):
+    hub, cards, updated = small
+    path = LISTING if where == "listing" else _readme_path(updated[0], where)
+    fault = hub.add_fault(kind, path, method=method, times=times, retry_after=retry_after)
+    assert run(cards) == 0
+    assert fault.times == 0  # it did hit
+    assert snapshot_state(cards) == served_state(hub)
+    assert "0 new, 5 changed, 15 unchanged, 0 removed, 0 failed" in capsys.readouterr().out
+
+
+def test_retry_after_pauses_every_worker(small):
+    hub, cards, updated = small
+    hub.add_fault("503", _readme_path(updated[0], "pinned"), method="GET", times=1, retry_after=1)
+    assert run(cards, workers=2) == 0
+    files = hub.requests("file")
+    refused = next(r.at for r in files if r.method == "GET" and updated[0] in r.path)
+    retried = [r.at for r in files if r.method == "GET" and updated[0] in r.path][1]
+    assert retried - refused >= 1.0
+    # Requests already on their way may land just after the 503; nothing is sent during the pause.
+    assert not [r for r in files if refused + 0.1 < r.at < refused + 0.95]
+    assert snapshot_state(cards) == served_state(hub)
+
+
+@pytest.mark.parametrize("fault", ["500", "corrupt", "wrong-commit", "vanish", "oversize"])
+def test_persistent_fault_is_reported_and_previous_card_kept(small, fault, capsys):
+    hub, cards, updated = small
+    target = updated[0]
+    before = snapshot_state(cards)
+    if fault == "oversize":
+        hub.update(target, b"---\n" + b"x" * config.MAX_README_BYTES)
+    elif fault == "vanish":
+        hub.add_fault("vanish", _readme_path(target, "resolve"), times=1)
+    else:
+        hub.add_fault(fault, _readme_path(target, "pinned"), method="GET" if fault != "wrong-commit" else "HEAD", times=-1)
+    expected = served_state(hub)
+
+    assert run(cards) == 1
+    after = snapshot_state(cards)
+    name = target.split("/")[1]
+    assert after[name] == before[name]
+    assert {n: v for n, v in after.items() if n != name} == {n: v for n, v in expected.items() if n != name}
+    out = capsys.readouterr().out
+    assert "0 new, 4 changed, 15 unchanged, 0 removed, 1 failed" in out
+    assert f"failed: {target}: " in out
+    if fault == "oversize":
+        assert not [r for r in hub.requests("file", "GET") if name in r.path]  # refused on the HEAD's size
+
+
+def test_hostile_listing_ids_are_refused(small, tmp_path, capsys):
+    hub, cards, updated = small
+    hostile = ["huggingtweets/../escaped", "huggingtweets/a/b", "other/model", "huggingtweets/.hidden", "huggingtweets/"]
+    hub.extra_listing = [{"id": i, "sha": "a" * 40, "siblings": [{"rfilename": "README.md"}]} for i in hostile]
+    assert run(cards) == 1
+    assert snapshot_state(cards) == served_state(hub)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cards"]
+    assert not [r for r in hub.requests("file") if "escaped" in r.path or "/a/b" in r.path or "other" in r.path]
+    out = capsys.readouterr().out
+    assert "0 new, 5 changed, 15 unchanged, 0 removed, 5 failed" in out
+    assert "failed: 'huggingtweets/../escaped': refused" in out
+
+
+def test_failed_listing_changes_nothing(small, capsys):
+    hub, cards, updated = small
+    hub.remove(updated[1])  # would be removed by a successful run
+    before = snapshot_state(cards)
+    hub.add_fault("429", LISTING, times=-1, retry_after=0)
+    assert run(cards) == 1
+    assert snapshot_state(cards) == before
+    assert hub.requests("file") == []
+    assert "cards left as they were" in capsys.readouterr().err
+
+
+def test_empty_listing_does_not_empty_the_snapshot(hub, tmp_path, capsys):
+    cards = tmp_path / "cards"
+    write_snapshot(cards, generate(3, seed=4), mojibake_share=0)
+    before = snapshot_state(cards)
+    assert run(cards) == 1
+    assert snapshot_state(cards) == before
+    assert "refusing to empty" in capsys.readouterr().err
+
+
+def test_offline_mode_fails_clearly_without_a_request(hub, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert run(tmp_path / "cards") == 2
+    assert "HF_HUB_OFFLINE" in capsys.readouterr().err
+    assert hub.log == []
+
+
+def test_token_is_sent_and_never_printed(small, monkeypatch, capsys):
+    hub, cards, updated = small
+    token = "hf_SeCrEtToKeN0123456789abcdef"
+    monkeypatch.setenv("HF_TOKEN", token)
+    hub.add_fault("500", _readme_path(updated[0], "pinned"), method="GET", times=-1)  # so errors get printed too
+    assert run(cards) == 1
+    assert hub.log and all(r.headers.get("authorization") == f"Bearer {token}" for r in hub.log)
+    captured = capsys.readouterr()
+    assert "failed: " in captured.out
+    assert token not in captured.out + captured.err
+    assert not [p for p in cards.rglob("*") if p.is_file() and token.encode() in p.read_bytes()]
+
+
+def test_request_budget_is_never_exceeded(small):
+    hub, cards, updated = small
+    window = 0.5
+    assert run(cards, policy=Policy(backoff=0.01, api_budget=100, file_budget=4, window=window)) == 0
+    times = [r.at for r in hub.requests("file")]
+    assert len(times) == 15
+    # Any 5 consecutive file requests span the window (unthrottled they take ~10 ms); the
+    # slack is for the arrival jitter between client and server on a busy machine.
+    assert min(b - a for a, b in zip(times, times[4:])) >= window - 0.15
+
+
+def test_sigkill_part_way_leaves_a_readable_snapshot_and_the_rerun_completes(hub, tmp_path):
+    specs = generate(240, seed=3)
+    hub.load(specs)
+    cards = tmp_path / "cards"
+    write_snapshot(cards, specs[:120], mojibake_share=0)
+    for spec in specs[:120]:
+        repo_id = f"huggingtweets/{spec.name}"
+        hub.update(repo_id, hub.repos[repo_id].files["README.md"] + b"\nv2\n")
+    hub.delay = 0.01
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "generator", "fetch", "--cards", str(cards), "--workers", "2"],
+        cwd=ROOT,
+        env=os.environ | {"PYTHONPATH": str(ROOT)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while len(hub.downloaded()) < 60 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+
+    state = snapshot_state(cards)
+    served = served_state(hub)
+    assert state != served  # killed part-way
+    for name, (readme, meta) in state.items():
+        repo = hub.repos[f"huggingtweets/{name}"]
+        assert readme in hub.versions(repo.id), name
+        assert meta is None or meta["sha"] in repo.revisions, name
+
+    hub.delay = 0.0
+    hub.clear_log()
+    assert run(cards) == 0
+    assert snapshot_state(cards) == served
+    assert not list(cards.glob("*/.*.tmp"))
+    assert len(hub.downloaded()) < 240  # resumed, not restarted
