@@ -1,0 +1,114 @@
+"""Session fixtures shared by test_site.py and test_browser.py (loaded with ``pytest_plugins``).
+
+Building a site takes seconds (thumbnails, MkDocs), so one synthetic corpus
+site is built per test session and read by every test that only looks at it.
+The corpus mixes the four seed cards (real handles such as @dril in a
+cyborg), synthetic cards of every era, and cards with hostile names.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import random
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from generator import config, corpus
+from generator.models import Bot
+from generator.site import build
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_CARDS = ROOT / "tests" / "fixtures" / "golden" / "cards"
+
+#: Display names that would break a page if anything were left unescaped.
+HOSTILE_NAMES = (
+    '<script>alert("pwned")</script>',
+    "Mr. \"Quotes\" 'n' <b>bold</b> & co",
+    "{{ 7*7 }} {% raw %}",
+    "---",
+    "[click](javascript:alert(1))",
+)
+
+
+def hostile_specs() -> list[corpus.CardSpec]:
+    """Cards whose names are markup, template syntax, YAML and Markdown, and whose runs are ``javascript:``."""
+    base = corpus.random_spec(random.Random(7), template=corpus.MULTI_USER_TEMPLATE, n_users=2)
+    users = (
+        corpus.SpecUser("evil_one", HOSTILE_NAMES[0], "javascript:alert(1)", 10, 5, 300),
+        corpus.SpecUser("evil_two", HOSTILE_NAMES[1], "https://pbs.twimg.com/profile_images/1/x_400x400.jpg", 20, 6, 200),
+    )
+    single = corpus.SpecUser("yaml_dash", HOSTILE_NAMES[3], "https://pbs.twimg.com/profile_images/2/y_400x400.jpg", 1, 2, 40)
+    braces = corpus.SpecUser("braces", HOSTILE_NAMES[2], "https://pbs.twimg.com/profile_images/3/z_400x400.jpg", 3, 4, 50)
+    link = corpus.SpecUser("mdlink", HOSTILE_NAMES[4], "https://pbs.twimg.com/profile_images/4/w_400x400.jpg", 3, 4, 60)
+    out = []
+    for i, us in enumerate([users, (single,), (braces,), (link,)]):
+        meta = dict(base.meta, id=f"huggingtweets/{'-'.join(sorted(u.handle for u in us))}")
+        out.append(
+            corpus.CardSpec(
+                template=corpus.MULTI_USER_TEMPLATE,
+                users=us,
+                thumbnail="javascript:alert(2)",
+                wandb_preprocess="javascript:alert(3)",
+                wandb_train=f"https://wandb.ai/wandb/huggingtweets/runs/hostile{i}",
+                meta=meta,
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class BuiltSite:
+    docs: Path
+    site: Path
+    bots: list[Bot]
+
+
+def build_corpus(tmp: Path, *, n: int = 40) -> BuiltSite:
+    """Synthetic + seed + hostile cards -> a staged docs/ and a finished site/ under ``tmp``."""
+    cards = tmp / "cards"
+    corpus.write_snapshot(cards, corpus.generate(n, seed=3) + hostile_specs(), seed=3)
+    report = build(cards=[cards, SEED_CARDS], out_dir=tmp / "site", jobs=2, docs_dir=tmp / "docs")
+    return BuiltSite(docs=tmp / "docs", site=tmp / "site", bots=report.bots)
+
+
+@pytest.fixture(scope="session")
+def corpus_site(tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(config, "SITE_URL", "")
+        return build_corpus(tmp_path_factory.mktemp("corpus"))
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    """Static files, and the site's own 404.html for a missing path (as GitHub Pages does)."""
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        page = Path(self.directory) / "404.html"
+        if code == 404 and page.is_file():
+            body = page.read_bytes()
+            self.send_response(404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        super().send_error(code, message, explain)
+
+
+@pytest.fixture(scope="session")
+def served_site(corpus_site: BuiltSite):
+    """The corpus site on http://127.0.0.1:<port>/ for the session; yields the base URL."""
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_Handler, directory=str(corpus_site.site))
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()

@@ -1,0 +1,240 @@
+"""Rendering: escaping per context, safe output paths, collisions, ordering, and the statistics aggregates."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from mkdocs.utils.meta import get_data
+
+from generator import render, site, stats
+from generator.errors import BuildError, OutputCollisionError
+from generator.models import Bot, HubMeta, User
+
+EVIL = '<script>alert("x")</script> "q" \'s\' & {{ 7*7 }} {% if %}'
+EVIL_PROMPT = 'say "hi"\n```\n<script>alert(1)</script> {{ x }}'
+
+
+def make_bot(
+    name: str,
+    *,
+    users: tuple[User, ...] | None = None,
+    kind: str | None = None,
+    hub: HubMeta | None = None,
+    **kw: object,
+) -> Bot:
+    handles = tuple(sorted(name.lower().split("-")))
+    users = users if users is not None else tuple(User(h, h.title(), None, 100, 10, 20, 70) for h in handles)
+    fields: dict[str, object] = dict(
+        id=f"huggingtweets/{name}",
+        name=name,
+        handles=handles,
+        kind=kind or ("bot" if len(handles) == 1 else "cyborg"),
+        users=users,
+        era="2021-05-07",
+        template="2021-05-07_c74eb83",
+        thumbnail=None,
+        thumbnail_date=None,
+        widget_prompt="My dream is",
+        wandb_preprocess="https://wandb.ai/wandb/huggingtweets/runs/aaa",
+        wandb_train="https://wandb.ai/wandb/huggingtweets/runs/bbb",
+        hub=hub or HubMeta(),
+    )
+    fields.update(kw)
+    return Bot(**fields)  # type: ignore[arg-type]
+
+
+def hostile_bot() -> Bot:
+    return make_bot(
+        "evil-other",
+        users=(
+            User("evil", EVIL, "javascript:alert(1)", 10, 1, 2, 7),
+            User(None, "---\ntitle: owned\n---", None, 5, 1, 1, 3),
+        ),
+        widget_prompt=EVIL_PROMPT,
+        wandb_preprocess="javascript:alert(2)",
+        wandb_train="//evil.example/run",
+        problems=("table cell <img src=x onerror=alert(1)> unreadable",),
+        hub=HubMeta(created_at="2021-06-01T00:00:00.000Z", downloads=5),
+    )
+
+
+NO_IMAGES = render.Images(thumbs={}, small={}, avatars={})
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A real MkDocs build of the hostile bot and a plain one (no thumbnails needed)."""
+    tmp = tmp_path_factory.mktemp("hostile")
+    docs, out = tmp / "docs", tmp / "site"
+    site.stage_docs(docs)
+    bots = [hostile_bot(), make_bot("plain", hub=HubMeta(created_at="2021-01-01T00:00:00Z"))]
+    render.render_docs(bots=bots, docs_dir=docs, images=NO_IMAGES)
+    site.run_mkdocs(docs_dir=docs, out_dir=out)
+    return docs, out
+
+
+def test_hostile_values_are_text_in_every_html_context(hostile_site):
+    _, out = hostile_site
+    page = BeautifulSoup((out / "bots/evil-other/index.html").read_text(encoding="utf-8"), "html.parser")
+    # The name is shown as text, exactly, and makes no element.
+    assert page.find("h1").get_text() == f"{EVIL} & ---\ntitle: owned\n---"
+    assert all(s.get("src", "").startswith(("../../assets/", "../../search/")) or s.get("id") == "__config"
+               or not s.get_text(strip=True) or "alert" not in s.get_text() for s in page.find_all("script"))  # fmt: skip
+    assert not page.find("img", attrs={"onerror": True})
+    # Attributes: Open Graph title round-trips; no javascript: or protocol-relative link anywhere.
+    assert page.find("meta", property="og:title")["content"] == f"{EVIL} & --- title: owned --- (@evil-other)"
+    hrefs = [a["href"] for a in page.find_all(href=True)] + [i["src"] for i in page.find_all(src=True)]
+    assert not [h for h in hrefs if h.lower().startswith(("javascript:", "//"))]
+    assert "W&B" not in page.get_text()  # both run URLs were unsafe: no run links at all
+    # The usage snippet is a valid Python call whose string is the prompt, on one line.
+    code = page.select_one(".highlight code").get_text()
+    assert f"generator({json.dumps(EVIL_PROMPT, ensure_ascii=False)}, num_return_sequences=5)" in code
+    assert page.find(string=lambda s: "onerror=alert(1)" in s)  # the problem text, as text
+    # The title Material prints unescaped only ever holds the repo name.
+    assert page.title.get_text() == "evil-other - huggingtweets gallery"
+
+
+def test_hostile_values_in_gallery_account_front_matter_and_data(hostile_site):
+    docs, out = hostile_site
+    gallery = BeautifulSoup((out / "index.html").read_text(encoding="utf-8"), "html.parser")
+    card = gallery.select_one('li.ht-card[data-k="cyborg"]')
+    assert EVIL in card["data-s"] and card.select_one(".ht-card__name").get_text().startswith(EVIL)
+    account = BeautifulSoup((out / "accounts/evil/index.html").read_text(encoding="utf-8"), "html.parser")
+    assert EVIL in account.select_one("table").get_text()
+    _, front = get_data((docs / "bots/evil-other.md").read_text(encoding="utf-8"))  # as MkDocs reads it
+    assert front["og_title"] == f"{EVIL} & --- title: owned --- (@evil-other)" and front["title"] == "evil-other"
+    data = json.loads((docs / "bots.json").read_text(encoding="utf-8"))
+    assert data[0]["users"][0]["name"] == EVIL and data[0]["widget_prompt"] == EVIL_PROMPT
+    rows = list(csv.DictReader(io.StringIO((docs / "bots.csv").read_text(encoding="utf-8"))))
+    assert rows[0]["display_name"] == f"{EVIL} & ---\ntitle: owned\n---"
+    feed = json.loads((docs / "feed.json").read_text(encoding="utf-8"))
+    assert [i["url"] for i in feed["items"]] == ["bots/evil-other/", "bots/plain/"]
+
+
+def test_unmapped_cyborg_column_is_listed_without_counts(hostile_site):
+    docs, _ = hostile_site
+    # @other's column has no handle: the account page lists the bot, with no numbers.
+    page = BeautifulSoup((docs / "accounts/other.md").read_text(encoding="utf-8"), "html.parser")
+    row = page.select_one("tbody tr")
+    assert row.select_one("a")["href"] == "../../bots/evil-other/"
+    assert "does not say which column is @other" in row.get_text()
+    assert not any(c.isdigit() for td in row.select("td")[1:] for c in td.get_text())
+
+
+def test_csv_neutralises_formulas_and_keeps_values():
+    bot = make_bot("a", users=(User("a", "=HYPERLINK(\"http://x\")", None, 1, 0, 0, 1),), widget_prompt="+1")
+    rows = list(csv.reader(io.StringIO(render.bots_csv([bot]))))
+    assert rows[0] == list(render.CSV_FIELDS)
+    record = dict(zip(rows[0], rows[1]))
+    assert record["display_name"] == "'=HYPERLINK(\"http://x\")" and record["widget_prompt"] == "'+1"
+    assert record["tweets_kept"] == "1" and record["downloads"] == ""
+
+
+def test_http_url_only_accepts_absolute_http():
+    assert render.http_url("https://wandb.ai/r") == "https://wandb.ai/r"
+    assert render.http_url("http://x.org/a b") is None
+    for bad in ("javascript:alert(1)", "JAVASCRIPT:x", "data:text/html,x", "//evil.org", "/local", "ftp://x", "", None):
+        assert render.http_url(bad) is None
+
+
+def test_paths_come_only_from_valid_names(tmp_path):
+    assert render.bot_path("dril-kanyewest") == "bots/dril-kanyewest.md"
+    assert render.account_path("dril") == "accounts/dril.md"
+    for bad in ("../etc", "a/b", "a b", "", "x" * 300):
+        with pytest.raises(BuildError):
+            render.bot_path(bad)
+    with pytest.raises(BuildError):
+        render.account_path("dril-kanyewest")
+
+
+def test_writer_refuses_a_second_write_to_one_path(tmp_path):
+    w = render.Writer(tmp_path)
+    w.write("bots/Dril.md", "a", owner="huggingtweets/Dril")
+    with pytest.raises(OutputCollisionError, match="huggingtweets/dril and huggingtweets/Dril"):
+        w.write("bots/dril.md", "b", owner="huggingtweets/dril")
+    assert (tmp_path / "bots/Dril.md").read_text() == "a"
+
+
+def test_publishable_skips_invalid_names_and_refuses_case_twins():
+    good, bad = make_bot("dril"), dataclasses.replace(make_bot("x"), name="../x", id="huggingtweets/../x")
+    assert site.publishable([good, bad]) == [good]
+    with pytest.raises(OutputCollisionError, match="/bots/dril/"):
+        site.publishable([good, make_bot("Dril")])
+
+
+def test_render_docs_refuses_case_twins_and_merges_accounts(tmp_path):
+    # Bot pages differing only in case would share a URL; an account is one page whatever the case.
+    with pytest.raises(OutputCollisionError, match="huggingtweets/ann and huggingtweets/Ann"):
+        render.render_docs(bots=[make_bot("Ann"), make_bot("ann")], docs_dir=tmp_path, images=NO_IMAGES)
+    render.render_docs(bots=[make_bot("Ann-b"), make_bot("ann-c")], docs_dir=tmp_path, images=NO_IMAGES)
+    assert sorted(p.name for p in (tmp_path / "accounts").iterdir()) == ["ann.md", "b.md", "c.md", "index.md"]
+
+
+def test_gallery_order_matches_sort_keys_with_missing_values_last():
+    a = make_bot("a", hub=HubMeta(downloads=5, likes=1, created_at="2021-01-01T00:00:00Z"))
+    b = make_bot("b", hub=HubMeta(downloads=50, created_at="2020-01-01T00:00:00Z", last_modified="2022-01-01T00:00:00Z"))
+    c = make_bot("c", users=(User("c", "C", None, 10, 0, 0, 9000),))
+    names = lambda key: [x.name for x in render.sort_bots([c, a, b], key=key)]  # noqa: E731
+    assert names("downloads") == ["b", "a", "c"]
+    assert names("likes") == ["a", "b", "c"]
+    assert names("newest") == ["a", "b", "c"]
+    assert names("updated") == ["b", "a", "c"]
+    assert names("kept") == ["c", "a", "b"]
+    assert names("name") == ["a", "b", "c"]
+
+
+def test_clear_generated_keeps_hand_written_files(tmp_path):
+    (tmp_path / "about.md").write_text("hand")
+    render.render_docs(bots=[make_bot("a")], docs_dir=tmp_path, images=NO_IMAGES)
+    render.render_docs(bots=[make_bot("b")], docs_dir=tmp_path, images=NO_IMAGES)
+    assert (tmp_path / "about.md").read_text() == "hand"
+    assert sorted(p.name for p in (tmp_path / "bots").iterdir()) == ["b.md"]
+    assert not (tmp_path / "accounts/a.md").exists()
+
+
+# --- statistics aggregates ----------------------------------------------------------
+
+
+def test_totals_and_shares():
+    bots = [make_bot("a"), make_bot("b-c"), make_bot("d", users=(User("d", None, None, None, None, None, None),))]
+    t = stats.totals(bots)
+    assert (t.bots, t.single, t.cyborgs, t.accounts) == (3, 2, 1, 4)
+    assert (t.tweets_downloaded, t.tweets_kept) == (300, 210)
+    s = stats.shares(bots[1])
+    assert (s.kept, s.retweets, s.short) == (0.7, 0.1, 0.2)
+    assert stats.shares(bots[2]) is None
+    assert stats.shares(make_bot("z", users=(User("z", "Z", None, 0, 0, 0, 0),))) is None
+
+
+def test_per_month_fills_gaps():
+    bots = [
+        make_bot("a", hub=HubMeta(created_at="2020-11-03T00:00:00Z")),
+        make_bot("b", thumbnail_date="2021-02-01T10:00:00+00:00"),
+        make_bot("c", hub=HubMeta(created_at="2021-02-27T00:00:00Z")),
+        make_bot("d"),
+    ]
+    assert stats.per_month(bots) == [("2020-11", 1), ("2020-12", 0), ("2021-01", 0), ("2021-02", 2)]
+    assert stats.per_month([make_bot("x")]) == []
+
+
+def test_top_partners_eras_quality():
+    bots = [
+        make_bot("a-b", hub=HubMeta(downloads=3)),
+        make_bot("a-c", hub=HubMeta(downloads=3, likes=2)),
+        make_bot("c", hub=HubMeta(downloads=10), era="unknown", problems=("p1",)),
+        make_bot("d", users=(User(None, "D", None, None, 1, 1, 1),), problems=("p1", "p2")),
+    ]
+    assert [(b.name, v) for b, v in stats.top(bots, key="downloads", n=2)] == [("c", 10), ("a-b", 3)]
+    assert [b.name for b, _ in stats.top(bots, key="likes")] == ["a-c"]
+    assert stats.cyborg_partners(bots) == [("a", 2), ("b", 1), ("c", 1)]
+    eras = dict(stats.eras(bots))
+    assert eras["May 2021 - 2023"] == 3 and eras["unknown"] == 1 and len(eras) == 7
+    q = stats.quality(bots)
+    assert (q.with_problems, q.unknown_counts, q.unmapped_columns, q.unknown_era, q.no_hub_meta) == (2, 1, 1, 1, 1)
+    assert q.problems == (("p1", 2), ("p2", 1))

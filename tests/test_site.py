@@ -1,0 +1,195 @@
+"""The whole build: golden output over the seed cards, MkDocs strict, links, search index, scale guards.
+
+The golden test diffs every generated text file of ``docs/`` against
+``tests/fixtures/golden/expected/``; images (PNG, WebP, SVG) are compared by
+name only, since their bytes depend on fonts. After an intended change,
+regenerate with ``UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_site.py``
+and review the diff.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+import pytest
+from bs4 import BeautifulSoup
+
+from generator import config, render
+from generator.cli import main
+from generator.site import SMALL, build, small_thumbnails
+
+pytest_plugins = ["tests.site_fixtures"]
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+GOLDEN = FIXTURES / "golden"
+EXPECTED = GOLDEN / "expected"
+TEXT_SUFFIXES = {".md", ".json", ".csv"}
+LISTING = "FILES.txt"
+
+
+def generated_files(docs: Path) -> list[str]:
+    """Every file the build generated in ``docs`` (pages, data, images), as sorted relative paths."""
+    roots = [docs / rel for rel in (*render.GENERATED, "img")]
+    files = [p for r in roots if r.exists() for p in ([r] if r.is_file() else r.rglob("*")) if p.is_file()]
+    return sorted(p.relative_to(docs).as_posix() for p in files if not p.name.startswith("."))
+
+
+@pytest.fixture
+def golden_build(tmp_path, monkeypatch):
+    monkeypatch.setattr(config, "SITE_URL", "")
+    monkeypatch.chdir(GOLDEN.parent.parent.parent)  # relative card paths: the same "source" everywhere
+    cards = Path("tests/fixtures/golden/cards")
+    report = build(cards=[cards], out_dir=tmp_path / "site", jobs=1, docs_dir=tmp_path / "docs")
+    return tmp_path / "docs", tmp_path / "site", report
+
+
+def test_golden_docs_match_the_committed_tree(golden_build):
+    docs, _, report = golden_build
+    assert [b.name for b in report.bots] == sorted(p.name for p in (GOLDEN / "cards").iterdir())
+    files = generated_files(docs)
+    texts = [f for f in files if Path(f).suffix in TEXT_SUFFIXES]
+    if os.environ.get("UPDATE_GOLDEN"):
+        shutil.rmtree(EXPECTED, ignore_errors=True)
+        for rel in texts:
+            (EXPECTED / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(docs / rel, EXPECTED / rel)
+        (EXPECTED / LISTING).write_text("\n".join(files) + "\n", encoding="utf-8")
+    assert (EXPECTED / LISTING).read_text(encoding="utf-8").splitlines() == files
+    problems = []
+    for rel in texts:
+        want = (EXPECTED / rel).read_text(encoding="utf-8")
+        got = (docs / rel).read_text(encoding="utf-8")
+        if want != got:
+            diff = difflib.unified_diff(want.splitlines(), got.splitlines(), f"expected/{rel}", f"docs/{rel}", lineterm="")
+            problems.append("\n".join(list(diff)[:40]))
+    assert not problems, "generated docs differ (UPDATE_GOLDEN=1 to accept):\n" + "\n".join(problems)
+
+
+def test_golden_site_has_every_page_kind(golden_build):
+    _, site, _ = golden_build
+    for rel in (
+        "index.html", "404.html", "bots/annhertzz/index.html", "bots/dril-kanyewest-ph4370n/index.html",
+        "accounts/dril/index.html", "accounts/index.html", "statistics/index.html", "about/index.html",
+        "data/index.html", "bots.json", "bots.csv", "feed.json", "statistics/tweets-kept.svg",
+        "img/thumbs/annhertzz.png", "img/small/annhertzz.webp", "search/search_index.json",
+    ):  # fmt: skip
+        assert (site / rel).is_file(), rel
+    assert len(json.loads((site / "bots.json").read_text(encoding="utf-8"))) == 4
+
+
+def _pages(site: Path) -> list[Path]:
+    return sorted(site.rglob("*.html"))
+
+
+def test_every_internal_link_and_image_resolves(corpus_site):
+    site = corpus_site.site
+    base = "http://site.invalid/"
+    broken, external_images, unsafe = [], [], []
+    for page in _pages(site):
+        rel = page.relative_to(site).as_posix()
+        if rel == "404.html":
+            url = base + "nested/missing/page/"  # served for any path: links must not be relative
+        else:
+            url = base + (rel[: -len("index.html")] if rel.endswith("index.html") else rel)
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        for tag, attr in (("a", "href"), ("img", "src"), ("link", "href"), ("script", "src")):
+            for el in soup.find_all(tag, attrs={attr: True}):
+                target = el[attr]
+                if target.lower().startswith(("javascript:", "data:", "vbscript:")):
+                    unsafe.append(f"{rel}: {target}")
+                    continue
+                full = urljoin(url, target)
+                parts = urlsplit(full)
+                if parts.scheme not in ("http", "https"):
+                    unsafe.append(f"{rel}: {target}")
+                elif not full.startswith(base):
+                    if tag != "a":
+                        external_images.append(f"{rel}: <{tag}> {target}")
+                    continue
+                path = unquote(parts.path[len("/") :])
+                local = site / path
+                if not (local.is_file() or (local / "index.html").is_file()):
+                    broken.append(f"{rel}: {target}")
+    assert not unsafe, unsafe[:10]
+    assert not external_images, external_images[:10]
+    assert not broken, broken[:10]
+
+
+def test_pages_are_small_and_the_nav_lists_no_bot(corpus_site):
+    site = corpus_site.site
+    page = site / "bots" / corpus_site.bots[0].name / "index.html"
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    nav_links = [a["href"] for a in soup.select("nav.md-nav--primary a.md-nav__link[href]")]
+    assert nav_links and not [h for h in nav_links if "/bots/" in h or "/accounts/" in h and h != "../../accounts/"]
+    assert page.stat().st_size < 40_000
+
+
+def test_search_index_has_bots_not_listings_and_splits_at(corpus_site):
+    index = json.loads((corpus_site.site / "search/search_index.json").read_text(encoding="utf-8"))
+    assert "@" in index["config"]["separator"]
+    locations = {d["location"].split("#")[0] for d in index["docs"]}
+    assert {f"bots/{b.name}/" for b in corpus_site.bots} <= locations
+    assert not [loc for loc in locations if loc.startswith(("accounts/", "statistics/")) or loc == ""]
+    bot_texts = [d["text"] for d in index["docs"] if d["location"] == "bots/dril-kanyewest-ph4370n/"]
+    assert bot_texts and "@dril" in bot_texts[0] and "Training data" not in bot_texts[0]
+    # The separator is a JS regex; Python's agrees here: "@dril" splits to "dril".
+    assert "dril" in re.split(index["config"]["separator"], "@dril")
+
+
+def test_hostile_cards_come_out_as_text(corpus_site):
+    site = corpus_site.site
+    from tests.site_fixtures import HOSTILE_NAMES
+
+    evil = BeautifulSoup((site / "bots/evil_one-evil_two/index.html").read_text(encoding="utf-8"), "html.parser")
+    assert evil.find("h1").get_text() == f"{HOSTILE_NAMES[0]} & {HOSTILE_NAMES[1]}"
+    assert not [s for s in evil.find_all("script") if "pwned" in s.get_text()]
+    assert not evil.find("b")  # "<b>bold</b>" stayed text
+    for name, expected in (("braces", HOSTILE_NAMES[2]), ("yaml_dash", HOSTILE_NAMES[3]), ("mdlink", HOSTILE_NAMES[4])):
+        soup = BeautifulSoup((site / f"bots/{name}/index.html").read_text(encoding="utf-8"), "html.parser")
+        assert soup.find("h1").get_text() == expected
+        assert soup.title.get_text() == f"{name} - huggingtweets gallery"
+    gallery = (site / "index.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in gallery and "[click](javascript:alert(1))</span>" in gallery
+
+
+def test_small_thumbnails_are_cached_by_content(corpus_site, tmp_path):
+    thumbs = {b.name: corpus_site.docs / "img/thumbs" / f"{b.name}.png" for b in corpus_site.bots[:3]}
+    out = small_thumbnails(thumbs, out_dir=tmp_path, jobs=1)
+    first = {n: p.stat().st_mtime_ns for n, p in out.items()}
+    from PIL import Image
+
+    with Image.open(next(iter(out.values()))) as im:
+        assert im.size == (400, 210) and im.format == "WEBP"
+    again = small_thumbnails(thumbs, out_dir=tmp_path, jobs=1)
+    assert {n: p.stat().st_mtime_ns for n, p in again.items()} == first  # nothing redone
+    fewer = dict(list(thumbs.items())[:2])
+    small_thumbnails(fewer, out_dir=tmp_path, jobs=1)
+    assert sorted(p.stem for p in tmp_path.glob("*.webp")) == sorted(fewer)
+    assert (corpus_site.docs / SMALL).is_dir()
+
+
+def test_build_command_reports_problem_cards_and_exits_0(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(config, "SITE_URL", "")
+    cards = tmp_path / "cards"
+    shutil.copytree(GOLDEN / "cards", cards)
+    (cards / "not a name").mkdir()
+    (cards / "not a name" / "README.md").write_text("x")
+    from generator import site as site_module
+
+    staged = tmp_path / "docs"
+    monkeypatch.setattr(site_module, "build", lambda **kw: build(**{**kw, "docs_dir": staged}))
+    assert main(["build", "--cards", str(cards), "--out", str(tmp_path / "out"), "--jobs", "1"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    problem_lines = [line for line in err if line.startswith("huggingtweets/")]
+    assert len(problem_lines) == 3  # two unmapped cyborgs and the invalid name
+    assert any("not a name" in line for line in problem_lines)
+    assert err[-1].startswith("built 4 bot pages (3 cards with problems, 1 skipped)")
+    assert (tmp_path / "out/bots/getfiscal/index.html").is_file()
+    assert main(["build", "--cards", str(tmp_path / "missing"), "--out", str(tmp_path / "out2")]) == 1
+    assert "missing" in capsys.readouterr().err
