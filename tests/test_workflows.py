@@ -350,7 +350,7 @@ def checkout(tmp_path: Path) -> Path:
 
 
 def run_step(
-    work: Path, workflow: str, step: dict[str, Any], values: dict[str, str]
+    work: Path, workflow: str, step: dict[str, Any], values: dict[str, str], *, path: str | None = None
 ) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
     """Run one ``run:`` step of ``workflow`` with the shell the runner would use, its
     ``env:`` expressions replaced from ``values``; returns the result and the
@@ -363,6 +363,8 @@ def run_step(
     outputs.write_text("")
     env = os.environ | ENV | {"RUNNER_TEMP": str(runner_temp), "GITHUB_OUTPUT": str(outputs)}
     env |= {name: values[expr] for name, expr in step.get("env", {}).items()}
+    if path:
+        env["PATH"] = path + os.pathsep + env["PATH"]
     shell = load(WORKFLOW_DIR / workflow).get("defaults", {}).get("run", {}).get("shell")
     # What the runner runs for `shell: bash`, and for no shell at all (no pipefail).
     argv = ["bash", "--noprofile", "--norc", "-eo", "pipefail"] if shell == "bash" else ["bash", "-e"]
@@ -482,3 +484,17 @@ def test_nightly_then_build_publishes_the_fetched_cards_and_a_restored_image_cac
     assert (site / "index.html").is_file()
     again = {p.relative_to(cached): p.stat().st_mtime_ns for p in cached.rglob("*.png")}
     assert again == pngs, "a restored cache must not be redrawn"
+
+
+def test_nightly_fails_visibly_when_fetch_prints_no_summary(tmp_path: Path) -> None:
+    """If the fetcher's closing line ever changes, the night fails with a message, never commits blind."""
+    shim = tmp_path / "bin"
+    shim.mkdir()
+    (shim / "make").write_text("#!/bin/sh\necho 'fetch: all done'\n")
+    (shim / "make").chmod(0o755)
+    work = tmp_path / "work"
+    work.mkdir()
+    step = step_named(jobs("nightly.yml")["fetch"], "make fetch")
+    result, outputs = run_step(work, "nightly.yml", step, {"${{ secrets.HF_TOKEN }}": ""}, path=str(shim))
+    assert result.returncode == 1 and outputs == {}
+    assert "::error::make fetch printed no summary line" in result.stdout
