@@ -56,7 +56,13 @@ from huggingface_hub.errors import (  # noqa: E402
     RevisionNotFoundError,
 )
 from huggingface_hub.hf_api import ModelInfo  # noqa: E402
-from huggingface_hub.utils import parse_ratelimit_headers, set_client_factory  # noqa: E402
+from huggingface_hub.utils import (  # noqa: E402
+    are_progress_bars_disabled,
+    disable_progress_bars,
+    enable_progress_bars,
+    parse_ratelimit_headers,
+    set_client_factory,
+)
 
 # Private, but the only way to keep the client's own request hook (offline
 # guard, request ids, download counter) on the session we add ours to.
@@ -200,7 +206,8 @@ def _retry_after(headers: httpx2.Headers) -> float | None:
 
 @contextmanager
 def _hooked_session(*, endpoint: str, policy: Policy, budget: RequestBudget) -> Iterator[None]:
-    """Make every request the client sends time-limited, budgeted and size-checked."""
+    """Make every request the client sends time-limited, budgeted and size-checked,
+    and keep the client's own progress bars quiet."""
     host = urlsplit(endpoint).hostname or ""
     caps = ("connect", "read", "write", "pool")
 
@@ -229,11 +236,15 @@ def _hooked_session(*, endpoint: str, policy: Policy, budget: RequestBudget) -> 
         }
         return client
 
+    bars_were_off = are_progress_bars_disabled()
+    disable_progress_bars()  # one bar per README would garble ours
     set_client_factory(factory)
     try:
         yield
     finally:
         set_client_factory(default_client_factory)
+        if not bars_were_off:
+            enable_progress_bars()
 
 
 # --- one README ------------------------------------------------------------------
@@ -248,7 +259,7 @@ def _content_matches(etag: str, data: bytes) -> bool:
     return False
 
 
-def _download_readme(repo_id: str, sha: str, *, endpoint: str, cache_dir: Path, policy: Policy, force: bool) -> bytes | None:
+def _download_readme(repo_id: str, sha: str, *, endpoint: str, cache_dir: Path, policy: Policy) -> bytes | None:
     """README bytes of ``repo_id`` at ``sha``, checked against what the Hub claimed; None if it has none."""
     try:
         path = Path(
@@ -259,7 +270,6 @@ def _download_readme(repo_id: str, sha: str, *, endpoint: str, cache_dir: Path, 
                 endpoint=endpoint,
                 cache_dir=cache_dir,
                 etag_timeout=policy.timeout,
-                force_download=force,
                 library_name="huggingtweets-gallery",
                 library_version=_version(),
             )
@@ -278,7 +288,9 @@ def _download_readme(repo_id: str, sha: str, *, endpoint: str, cache_dir: Path, 
     return data
 
 
-_PERMANENT = (_Refused, RepositoryNotFoundError, RevisionNotFoundError, GatedRepoError)
+#: Not worth a retry: refusals, definite answers, and a metadata HEAD that the
+#: client itself already retried with backoff (LocalEntryNotFoundError).
+_PERMANENT = (_Refused, RepositoryNotFoundError, RevisionNotFoundError, GatedRepoError, LocalEntryNotFoundError)
 
 
 def _transient(exc: BaseException) -> bool:
@@ -287,7 +299,7 @@ def _transient(exc: BaseException) -> bool:
     if isinstance(exc, HfHubHTTPError):
         status = exc.response.status_code if exc.response is not None else 0
         return status in (408, 429) or status >= 500
-    return isinstance(exc, (LocalEntryNotFoundError, FetchError, httpx2.TransportError, OSError))
+    return isinstance(exc, (FetchError, httpx2.TransportError, OSError))
 
 
 def _exc_retry_after(exc: BaseException | None) -> float:
@@ -348,15 +360,17 @@ def _redact(text: str, secret: str | None) -> str:
 
 
 def _reason(exc: BaseException) -> str:
+    """One line saying what went wrong with a model."""
     if isinstance(exc, RepositoryNotFoundError):
-        return "no longer on the Hub (404 after the listing); previous card kept"
+        return "no longer on the Hub (404 after the listing)"
     if isinstance(exc, HfHubHTTPError) and exc.response is not None:
         return f"HTTP {exc.response.status_code} from {exc.response.request.url.path}"
-    cause = exc.__cause__
-    detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    if isinstance(exc, LocalEntryNotFoundError) and cause is not None:
-        detail = f"could not reach the file ({type(cause).__name__}: {str(cause).splitlines()[0] if str(cause) else ''})"
-    return detail
+    if isinstance(exc, LocalEntryNotFoundError) and exc.__cause__ is not None:
+        return f"no usable answer to the README's HEAD request ({_reason(exc.__cause__)})"
+    if isinstance(exc, FetchError):
+        return str(exc)
+    first = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
 class _Reporter:
@@ -367,10 +381,16 @@ class _Reporter:
         self._next_log = 0
         self._bar: Any = None
         if total and sys.stderr.isatty():
+            from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
             self._bar = Progress(
-                TextColumn("READMEs"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True
+                TextColumn("READMEs"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
             )
             self._task = self._bar.add_task("download", total=total)
             self._bar.start()
@@ -481,9 +501,10 @@ def fetch(*, cards_dir: Path, author: str, workers: int, policy: Policy | None =
             reporter.log(f"removed {author}/{name} (no longer on the Hub)")
 
         def one(name: str, info: ModelInfo, meta: dict[str, Any]) -> Outcome:
+            # A fresh cache per attempt: a retry must not get back the bad file it is retrying.
             data = _with_retries(
                 lambda attempt: _download_readme(
-                    info.id, info.sha, endpoint=endpoint, cache_dir=Path(cache), policy=policy, force=attempt > 0
+                    info.id, info.sha, endpoint=endpoint, cache_dir=Path(cache) / str(attempt), policy=policy
                 ),
                 policy=policy,
             )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -288,3 +289,50 @@ def test_sigkill_part_way_leaves_a_readable_snapshot_and_the_rerun_completes(hub
     assert snapshot_state(cards) == served
     assert not list(cards.glob("*/.*.tmp"))
     assert len(hub.downloaded()) < 240  # resumed, not restarted
+
+
+def test_progress_bar_on_a_terminal_and_log_lines_otherwise(small, monkeypatch, capsys):
+    hub, cards, updated = small
+    hub.add_fault("500", _readme_path(updated[0], "pinned"), method="GET", times=-1)
+    assert run(cards) == 1
+    plain = capsys.readouterr()
+    assert "fetch: 4/5 READMEs" in plain.err and f"failed {updated[0]}: HTTP 500" in plain.err
+
+    write_snapshot(cards, generate(20, seed=2), mojibake_share=0)  # back to the old cards
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert run(cards) == 1
+    tty = capsys.readouterr()
+    assert "0/5" in tty.err and not re.search(r"fetch: \d+/5 READMEs", tty.err)  # a bar, no log lines...
+    assert "%|" not in tty.err  # and none of the client's own bars
+    assert f"failed {updated[0]}: HTTP 500" in tty.err  # ...but failures still said at once
+    assert "0 new, 4 changed, 15 unchanged, 0 removed, 1 failed" in tty.out
+
+
+def test_ctrl_c_stops_cleanly_and_the_rerun_completes(hub, tmp_path):
+    hub.load(generate(150, seed=5))
+    hub.delay = 0.01
+    cards = tmp_path / "cards"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "generator", "fetch", "--cards", str(cards), "--workers", "2"],
+        cwd=ROOT,
+        env=os.environ | {"PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while len(hub.downloaded()) < 30 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted: rerun to finish" in out
+    done = snapshot_state(cards)
+    assert 0 < len(done) < 150
+    assert all(meta is not None and readme == hub.repos[meta["id"]].files["README.md"] for readme, meta in done.values())
+
+    hub.delay = 0.0
+    hub.clear_log()
+    assert run(cards) == 0
+    assert snapshot_state(cards) == served_state(hub)
+    assert len(hub.downloaded()) == 150 - len(done)
