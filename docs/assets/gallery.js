@@ -2,8 +2,9 @@
  *
  * The page already lists every bot (server-rendered, so it works without
  * JavaScript); this script only hides and reorders those cards. State lives
- * in the URL (?q=&kind=&n=&era=&year=&sort=), so a view can be shared and a
- * reload restores it. It loads on every page and does nothing elsewhere.
+ * in the URL (?search=&kind=&n=&era=&year=&sort=), so a view can be shared
+ * and a reload restores it; not ?q=, which Material takes to open its own
+ * search dialog. It loads on every page and does nothing elsewhere.
  */
 (function () {
   "use strict";
@@ -13,7 +14,7 @@
   var list = root.querySelector(".ht-grid");
   var empty = root.querySelector(".ht-empty");
   var count = root.querySelector(".ht-count");
-  var FIELDS = ["q", "kind", "n", "era", "year", "sort"];
+  var FIELDS = ["search", "kind", "n", "era", "year", "sort"];
   var DEFAULT_SORT = form.elements.sort.options[0].value;
   var SORT_ATTR = { downloads: "d", likes: "l", newest: "c", updated: "u", kept: "t" };
 
@@ -81,7 +82,7 @@
       list.appendChild(frag);
       currentSort = s.sort;
     }
-    var terms = words(s.q);
+    var terms = words(s.search);
     var shown = 0;
     items.forEach(function (item) {
       var ok = matches(item, s, terms);
@@ -122,7 +123,7 @@
     form.reset();
     form.elements.sort.value = DEFAULT_SORT;
     apply(true);
-    form.elements.q.focus();
+    form.elements.search.focus();
   });
   window.addEventListener("popstate", function () { restore(); apply(false); });
   restore();

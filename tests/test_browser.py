@@ -1,0 +1,228 @@
+"""The built site in headless Chromium (Debian's, driven by Playwright): what a visitor does.
+
+One corpus site is built and served on 127.0.0.1 per session. Every page a
+test opens is watched: a console error or a request to any host but the
+local server fails the test. Screenshots of every page kind go to
+``$SCREENSHOT_DIR`` when it is set (to look at them), else to a temp folder.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+pytest_plugins = ["tests.site_fixtures"]
+pytestmark = pytest.mark.browser
+
+sync_api = pytest.importorskip("playwright.sync_api")
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]  # fmt: skip
+CYBORG = "dril-kanyewest-ph4370n"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"no Chromium at {CHROMIUM}: install Debian's chromium (scripts/system-deps chromium)")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+class Watch:
+    """Console errors and off-site requests seen by one page."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.errors: list[str] = []
+        self.foreign: list[str] = []
+        self.expected_404 = False
+
+    def on_console(self, msg) -> None:
+        if msg.type == "error" and not (self.expected_404 and "404" in msg.text):
+            self.errors.append(msg.text)
+
+    def on_request(self, request) -> None:
+        if not request.url.startswith(self.base) and not request.url.startswith(("data:", "blob:")):
+            self.foreign.append(request.url)
+
+
+def _open(browser, base: str, **context_args):
+    context = browser.new_context(**context_args)
+    page = context.new_page()
+    watch = Watch(base)
+    page.on("console", watch.on_console)
+    page.on("pageerror", lambda exc: watch.errors.append(str(exc)))
+    page.on("request", watch.on_request)
+    return context, page, watch
+
+
+@pytest.fixture
+def visit(browser, served_site):
+    """Open pages in a fresh context; after the test, no console error and no off-site request."""
+    opened = []
+
+    def _visit(path: str, **context_args):
+        context, page, watch = _open(browser, served_site, **context_args)
+        opened.append((context, watch))
+        page.goto(served_site + path)
+        page.wait_for_load_state("networkidle")
+        return page, watch
+
+    yield _visit
+    for context, watch in opened:
+        context.close()
+        assert not watch.errors, watch.errors
+        assert not watch.foreign, watch.foreign
+
+
+def visible_handles(page) -> list[str]:
+    return page.eval_on_selector_all(
+        ".ht-card:not([hidden]) .ht-card__handle", "els => els.map(e => e.textContent.slice(1))"
+    )
+
+
+def test_gallery_search_by_handle_with_and_without_at(visit, corpus_site):
+    page, _ = visit("")
+    assert len(visible_handles(page)) == len(corpus_site.bots)
+    for query in ("dril", "@dril", "  @DRIL "):
+        page.fill(".ht-controls input[name=search]", query)
+        assert visible_handles(page) == [CYBORG], query
+    page.fill(".ht-controls input[name=search]", "Don Hughes")  # a display name
+    assert visible_handles(page) == ["getfiscal"]
+    assert parse_qs(urlsplit(page.url).query) == {"search": ["Don Hughes"]}
+
+
+def test_gallery_filters_and_sorts(visit, corpus_site):
+    page, _ = visit("")
+    everyone = visible_handles(page)
+    page.select_option("select[name=kind]", "cyborg")
+    cyborgs = visible_handles(page)
+    assert 0 < len(cyborgs) < len(everyone)
+    assert set(cyborgs) == {b.name for b in corpus_site.bots if b.kind == "cyborg"}
+    page.select_option("select[name=n]", "3")
+    assert set(visible_handles(page)) == {b.name for b in corpus_site.bots if len(b.users) == 3}
+    page.select_option("select[name=n]", "")
+    page.select_option("select[name=kind]", "")
+    page.select_option("select[name=sort]", "name")
+    assert visible_handles(page) == sorted(everyone, key=str.lower) != everyone
+    page.select_option("select[name=sort]", "kept")
+    kept = {b.name: b.totals["tweets_kept"] for b in corpus_site.bots}
+    order = [kept[h] for h in visible_handles(page) if kept[h] is not None]
+    assert order == sorted(order, reverse=True)
+    page.select_option("select[name=year]", "2020")
+    assert set(visible_handles(page)) == {b.name for b in corpus_site.bots if b.created and b.created.year == 2020}
+    assert parse_qs(urlsplit(page.url).query) == {"sort": ["kept"], "year": ["2020"]}
+
+
+def test_gallery_state_comes_back_from_the_url_and_empty_state_shows(visit):
+    page, _ = visit("?search=%40getfiscal&kind=bot&sort=name")
+    assert page.input_value("input[name=search]") == "@getfiscal"
+    assert page.input_value("select[name=kind]") == "bot"
+    assert page.input_value("select[name=sort]") == "name"
+    assert visible_handles(page) == ["getfiscal"]
+    assert page.is_hidden(".ht-empty")
+    page.fill("input[name=search]", "no such bot anywhere")
+    assert visible_handles(page) == [] and page.is_visible(".ht-empty")
+    page.click(".ht-reset")
+    assert len(visible_handles(page)) > 1 and page.is_hidden(".ht-empty")
+    assert urlsplit(page.url).query == ""
+
+
+def test_gallery_lists_every_bot_without_javascript(visit, corpus_site):
+    page, _ = visit("", java_script_enabled=False)
+    assert page.locator(".ht-card").count() == len(corpus_site.bots)
+    assert page.is_hidden(".ht-controls")  # controls that could not work are not shown
+    assert page.locator(".ht-card img[loading=lazy]").count() >= len(corpus_site.bots) - 12
+
+
+def test_material_search_finds_a_bot_by_handle(visit):
+    page, _ = visit("")
+    box = page.locator("input.md-search__input")
+    for query in ("@getfiscal", "getfiscal"):
+        box.click()
+        box.fill("")
+        box.press_sequentially(query, delay=10)  # Material searches on key events
+        first = page.locator(".md-search-result__item a").first
+        first.wait_for(timeout=10_000)
+        assert urlsplit(first.get_attribute("href")).path.endswith("/bots/getfiscal/"), query
+
+
+def test_bot_page_shows_its_training_table(visit):
+    page, _ = visit(f"bots/{CYBORG}/")
+    rows = page.eval_on_selector_all(".ht-table tbody tr", "trs => trs.map(t => t.innerText)")
+    assert [r.split("\t")[0] for r in rows] == ["lexi", "wint", "ye", "Total"]
+    assert "7,761" in rows[-1] and "61.1%" in rows[-1]
+    assert page.get_attribute("meta[property='og:image']", "content").endswith(f"img/thumbs/{CYBORG}.png")
+    assert page.locator(".ht-thumb img").evaluate("img => img.complete && img.naturalWidth") == 1200
+    assert page.get_attribute("a[href*='accounts/dril/']", "href") == "../../accounts/dril/"
+    assert page.get_attribute("a[href='https://twitter.com/dril']", "rel") == "nofollow noopener"
+
+
+def test_account_page_lists_its_cyborgs(visit):
+    page, _ = visit("accounts/dril/")
+    assert page.locator("h1").inner_text() == "@dril"
+    link = page.locator(f"a[href='../../bots/{CYBORG}/']")
+    assert link.count() == 1 and link.inner_text() == "lexi & wint & ye"
+    link.click()
+    page.wait_for_url(f"**/bots/{CYBORG}/")
+
+
+@pytest.mark.parametrize("path", ["", f"bots/{CYBORG}/", "accounts/dril/", "statistics/", "accounts/"])
+def test_mobile_width_has_no_horizontal_overflow(visit, path):
+    page, _ = visit(path, viewport={"width": 375, "height": 800}, is_mobile=True, has_touch=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+
+def test_dark_mode_toggle(visit):
+    page, _ = visit("")
+    assert page.get_attribute("body", "data-md-color-scheme") == "default"
+    page.click("form[data-md-component=palette] label:visible")
+    assert page.get_attribute("body", "data-md-color-scheme") == "slate"
+
+
+def test_404_page_is_served_styled_with_working_links(browser, served_site):
+    context, page, watch = _open(browser, served_site)
+    watch.expected_404 = True
+    response = page.goto(served_site + "bots/no-such-bot/")
+    page.wait_for_load_state("networkidle")
+    assert response.status == 404
+    assert page.locator("h1").inner_text() == "No bot here"
+    assert page.locator("link[rel=stylesheet]").count() >= 1 and page.evaluate(
+        "getComputedStyle(document.querySelector('.md-header')).position"
+    ) != "static"
+    if os.environ.get("SCREENSHOT_DIR"):
+        page.screenshot(path=str(Path(os.environ["SCREENSHOT_DIR"]) / "404.png"))
+    page.click("text=Search the gallery")
+    page.wait_for_selector("#ht-gallery")
+    context.close()
+    assert not watch.errors and not watch.foreign, (watch.errors, watch.foreign)
+
+
+def test_screenshots_of_every_page_kind(visit, tmp_path):
+    out = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
+    out.mkdir(parents=True, exist_ok=True)
+    shots = {
+        "gallery": ("", {}),
+        "bot": ("bots/getfiscal/", {}),
+        "cyborg": (f"bots/{CYBORG}/", {}),
+        "account": ("accounts/dril/", {}),
+        "statistics": ("statistics/", {}),
+        "mobile-gallery": ("", {"viewport": {"width": 375, "height": 800}, "is_mobile": True}),
+        "mobile-bot": (f"bots/{CYBORG}/", {"viewport": {"width": 375, "height": 800}, "is_mobile": True}),
+        "dark-gallery": ("", {"color_scheme": "dark"}),
+        "dark-bot": (f"bots/{CYBORG}/", {"color_scheme": "dark"}),
+    }
+    for name, (path, args) in shots.items():
+        page, _ = visit(path, **args)
+        page.evaluate("window.scrollTo(0, document.body.scrollHeight)")  # load lazy images
+        page.wait_for_load_state("networkidle")
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=str(out / f"{name}.png"), full_page=name in ("statistics", "cyborg", "mobile-bot"))
+        assert (out / f"{name}.png").stat().st_size > 10_000
