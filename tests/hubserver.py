@@ -14,7 +14,8 @@ published behaviour):
   non-LFS files, which answers with ``ETag`` (the git blob id), ``X-Repo-Commit``,
   the body's real ``Content-Length`` and ``Range`` support (the client resumes
   a cut-off download with ``Range``);
-- 404s with the Hub's ``X-Error-Code`` (RepoNotFound, RevisionNotFound, EntryNotFound).
+- 404s with the Hub's ``X-Error-Code`` (RepoNotFound, RevisionNotFound, EntryNotFound);
+- ``GET /avatars/...``: images from ``images`` (a stand-in for pbs.twimg.com).
 
 Faults are queued per test with :meth:`HubServer.add_fault`: 429 (with or without
 ``Retry-After``), 500, 503, a stalled response, a truncated body, a reset
@@ -109,6 +110,7 @@ class HubServer:
         self.page_size = page_size
         self.stall_seconds = stall_seconds
         self.delay = 0.0  # seconds added to every file response (to kill a run part-way)
+        self.images: dict[str, bytes] = {}  # path -> bytes served at /avatars/<path> (else 404)
         self.lock = threading.Lock()
         self.stopping = threading.Event()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
@@ -314,6 +316,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._file(m.group(1), m.group(2), m.group(3), head=head)
         if m := re.fullmatch(r"/([^/]+/[^/]+)/resolve/([^/]+)/(.+)", path):
             return self._resolve(m.group(1), m.group(2), m.group(3), head=head)
+        if path.startswith("/avatars/") and (image := self.hub.images.get(path.removeprefix("/avatars/"))):
+            return self._send(200, {"Content-Type": "image/jpeg"}, image, head=head)
         return self._json(404, {"error": "Not Found"}, head=head)
 
     def _listing(self, query: dict[str, list[str]], *, head: bool) -> None:

@@ -7,6 +7,7 @@ The real huggingface_hub client talks to :mod:`hubserver` through
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -336,3 +337,50 @@ def test_ctrl_c_stops_cleanly_and_the_rerun_completes(hub, tmp_path):
     assert run(cards) == 0
     assert snapshot_state(cards) == served_state(hub)
     assert len(hub.downloaded()) == 150 - len(done)
+
+
+def test_avatars_are_cached_small_and_404s_are_not_asked_again(hub, tmp_path, capsys):
+    from PIL import Image
+
+    from generator.normalise import normalise_paths
+    from generator.thumbnails import avatar_cache_path
+
+    prefix = b"https://pbs.twimg.com/profile_images/"
+    specs = generate(12, seed=6)
+    hub.load(specs)
+    for spec in specs:  # avatars served by the test server instead of Twitter's CDN
+        repo_id = f"huggingtweets/{spec.name}"
+        hub.update(repo_id, hub.repos[repo_id].files["README.md"].replace(prefix, f"{hub.url}/avatars/".encode()))
+    cards = tmp_path / "cards"
+    assert run(cards) == 0
+    urls = sorted({u.avatar for b in normalise_paths([cards]) for u in b.users if u.avatar})
+    served = [u for u in urls if u.startswith(f"{hub.url}/avatars/")]
+    assert len(served) >= 6
+    for i, url in enumerate(served[1:]):  # the first one is dead, as most old avatars are
+        buffer = io.BytesIO()
+        Image.new("RGB", (400, 300), (i * 20 % 256, 80, 160)).save(buffer, "JPEG")
+        hub.images[url.removeprefix(f"{hub.url}/avatars/")] = buffer.getvalue()
+    policy = Policy(**{**FAST.__dict__, "avatar_url": rf"^{hub.url}/avatars/[^?#]+$"})
+    capsys.readouterr()
+
+    hub.clear_log()
+    assert fetch(cards_dir=cards, author="huggingtweets", workers=2, avatars=True, policy=policy) == 0
+    avatars = cards / ".avatars"
+    for url in served[1:]:
+        with Image.open(avatar_cache_path(avatars, url)) as image:
+            assert (image.format, image.size) == ("JPEG", (128, 128))
+    assert avatar_cache_path(avatars, served[0]) is None
+    assert list(json.loads((avatars / "index.json").read_text())["gone"]) == [served[0]]
+    assert sorted(r.path for r in hub.requests("other")) == sorted(u.removeprefix(hub.url) for u in served)
+    assert f"avatars: {len(urls)} used, {len(served) - 1} cached ({len(served) - 1} new), 1 gone (1 new), 0 failed" in capsys.readouterr().out
+
+    hub.clear_log()
+    assert fetch(cards_dir=cards, author="huggingtweets", workers=2, avatars=True, policy=policy) == 0
+    assert hub.requests("other") == []  # cached ones and the dead one alike
+
+    owner = next(r for r in hub.repos.values() if served[1].encode() in r.files["README.md"])
+    hub.remove(owner.id)  # its avatar is no longer used by any card: deleted
+    kept = {avatar_cache_path(avatars, u).stem for u in served[2:] if u.encode() not in owner.files["README.md"]}
+    assert fetch(cards_dir=cards, author="huggingtweets", workers=2, avatars=True, policy=policy) == 0
+    assert {p.stem for p in avatars.glob("*.jpg")} == kept
+    assert avatar_cache_path(avatars, served[1]) is None
