@@ -327,7 +327,7 @@ def _with_retries(call: Callable[[int], T], *, policy: Policy) -> T:
             if attempt == policy.retries or not _transient(exc):
                 raise
             backoff = min(policy.max_backoff, policy.backoff * 2**attempt)
-            time.sleep(max(backoff, min(_exc_retry_after(exc), policy.max_backoff * 5)))
+            time.sleep(max(backoff, min(_exc_retry_after(exc), policy.window)))  # a Retry-After of hours: no
     raise AssertionError("unreachable")
 
 
@@ -519,6 +519,70 @@ def _offline() -> bool:
     return any(os.environ.get(v, "").upper() in _TRUE for v in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"))
 
 
+def _triage(listing: list[ModelInfo], *, author: str, summary: Summary) -> tuple[dict[str, ModelInfo], set[str]]:
+    """The listed models we accept, by name, and every name listed (so a refused
+    entry never gets its previous card removed)."""
+    remote: dict[str, ModelInfo] = {}
+    listed: set[str] = set()
+    for info in listing:
+        name = info.id[len(author) + 1 :] if info.id.startswith(f"{author}/") else ""
+        listed.add(name)
+        if not is_valid_name(name):
+            summary.add("failed", repr(info.id), f"refused: not {author}/<name> with a plain name")
+        elif name in remote:
+            summary.add("failed", info.id, "listed twice; kept the first")
+        elif not isinstance(info.sha, str) or not _SHA_RE.fullmatch(info.sha):
+            summary.add("failed", info.id, f"refused: the listing gives no valid sha ({info.sha!r}); previous card kept")
+        else:
+            remote[name] = info
+    return remote, listed
+
+
+def _download_all(
+    todo: list[tuple[str, ModelInfo, dict[str, Any]]],
+    *,
+    is_new: Callable[[str], bool],
+    cards_dir: Path,
+    endpoint: str,
+    cache: Path,
+    workers: int,
+    policy: Policy,
+    summary: Summary,
+    reporter: _Reporter,
+) -> None:
+    """Download and store each README in ``todo``, ``workers`` at a time; a
+    Ctrl-C stops handing out work and marks the summary interrupted."""
+
+    def one(name: str, info: ModelInfo, meta: dict[str, Any]) -> Outcome:
+        # A fresh cache per attempt: a retry must not get back the bad file it is retrying.
+        data = _with_retries(
+            lambda attempt: _download_readme(info.id, info.sha, endpoint=endpoint, cache_dir=cache / str(attempt), policy=policy),
+            policy=policy,
+        )
+        write_entry(cards_dir, name, readme=data, meta=meta if data is not None else meta | {"has_readme": False})
+        return "new" if is_new(name) else "changed"
+
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch")
+    try:
+        futures: dict[Future[Outcome], str] = {pool.submit(one, *item): item[1].id for item in todo}
+        pending = set(futures)
+        while pending:  # short waits, so that Ctrl-C gets through
+            done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+            for future in done:
+                try:
+                    summary.add(future.result())
+                except Exception as exc:
+                    reason = _reason(exc)
+                    summary.add("failed", futures[future], reason)
+                    reporter.log(f"failed {futures[future]}: {reason}")
+                reporter.advance()
+    except KeyboardInterrupt:
+        summary.interrupted = True
+    finally:
+        pool.shutdown(wait=not summary.interrupted, cancel_futures=True)
+        reporter.close()
+
+
 def fetch(*, cards_dir: Path, author: str, workers: int, avatars: bool = False, policy: Policy | None = None) -> int:
     """Bring ``cards_dir`` up to date with ``author``'s models on the Hub; return the exit code.
 
@@ -547,39 +611,34 @@ def fetch(*, cards_dir: Path, author: str, workers: int, avatars: bool = False, 
     cards_dir.mkdir(parents=True, exist_ok=True)
     if cleaned := clean_temporaries(cards_dir):
         print(f"fetch: removed {cleaned} temporary files left by an interrupted run", file=sys.stderr)
-    local = {s.name: s for s in iter_sources([cards_dir]) if s.path.is_dir() and s.path.parent == cards_dir and is_valid_name(s.name)}
+    local = {
+        s.name: s
+        for s in iter_sources([cards_dir])
+        if s.path.is_dir() and s.path.parent == cards_dir and is_valid_name(s.name)
+    }
 
     with _hooked_session(endpoint=endpoint, policy=policy, budget=budget), tempfile.TemporaryDirectory(
         prefix="gallery-hf-cache-", ignore_cleanup_errors=True
     ) as cache:
         print(f"fetch: listing the models of {author} on {endpoint}", file=sys.stderr, flush=True)
         try:
-            listing = list(HfApi(endpoint=endpoint, library_name="huggingtweets-gallery").list_models(author=author, expand=EXPAND))
-        except Exception as exc:  # any failure here: stop before touching the snapshot
-            print(_redact(f"error: listing the models of {author} on {endpoint} failed ({type(exc).__name__}: {exc}); cards left as they were", secret), file=sys.stderr)
+            api = HfApi(endpoint=endpoint, library_name="huggingtweets-gallery", library_version=_version())
+            listing = list(api.list_models(author=author, expand=EXPAND))
+        except Exception as exc:  # whatever went wrong, stop before touching the snapshot
+            message = f"error: listing the models of {author} on {endpoint} failed ({type(exc).__name__}: {exc})"
+            print(_redact(f"{message}; cards left as they were", secret), file=sys.stderr)
             return 1
         summary.listed = len(listing)
-
-        remote: dict[str, ModelInfo] = {}
-        listed: set[str] = set()  # names kept from removal even if refused below
-        for info in listing:
-            name = info.id[len(author) + 1 :] if info.id.startswith(f"{author}/") else ""
-            listed.add(name)
-            if not is_valid_name(name):
-                summary.add("failed", repr(info.id), f"refused: not {author}/<name> with a plain name")
-            elif name in remote:
-                summary.add("failed", info.id, "listed twice; kept the first")
-            elif not isinstance(info.sha, str) or not _SHA_RE.fullmatch(info.sha):
-                summary.add("failed", info.id, f"refused: listing gives no valid sha ({info.sha!r}); previous card kept")
-            else:
-                remote[name] = info
+        remote, listed = _triage(listing, author=author, summary=summary)
         if not remote and local:
             print(f"error: the Hub lists no models of {author}; refusing to empty {cards_dir}", file=sys.stderr)
             return 1
 
+        reporter_lines: list[str] = []
         for name in sorted(set(local) - listed):
             remove_entry(cards_dir, name)
             summary.add("removed", name)
+            reporter_lines.append(f"removed {author}/{name} (no longer on the Hub)")
 
         todo: list[tuple[str, ModelInfo, dict[str, Any]]] = []
         for name, info in sorted(remote.items()):
@@ -588,7 +647,7 @@ def fetch(*, cards_dir: Path, author: str, workers: int, avatars: bool = False, 
             old = local.get(name)
             if old is not None and old.meta.get("sha") == info.sha and (old.readme is not None) == has_readme:
                 summary.add("unchanged")
-                if old.meta != meta:
+                if old.meta != meta:  # downloads, likes...: no download needed
                     atomic_write(cards_dir / name / META, dump_meta(meta))
                     summary.refreshed += 1
             elif not has_readme:
@@ -598,43 +657,22 @@ def fetch(*, cards_dir: Path, author: str, workers: int, avatars: bool = False, 
                 todo.append((name, info, meta))
 
         reporter = _Reporter(len(todo), secret=secret)
-        for name in summary.removed:
-            reporter.log(f"removed {author}/{name} (no longer on the Hub)")
-
-        def one(name: str, info: ModelInfo, meta: dict[str, Any]) -> Outcome:
-            # A fresh cache per attempt: a retry must not get back the bad file it is retrying.
-            data = _with_retries(
-                lambda attempt: _download_readme(
-                    info.id, info.sha, endpoint=endpoint, cache_dir=Path(cache) / str(attempt), policy=policy
-                ),
-                policy=policy,
-            )
-            if data is None:
-                meta = meta | {"has_readme": False}
-            write_entry(cards_dir, name, readme=data, meta=meta)
-            return "changed" if name in local else "new"
-
-        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch")
-        try:
-            futures: dict[Future[Outcome], str] = {pool.submit(one, *item): item[1].id for item in todo}
-            pending = set(futures)
-            while pending:
-                done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-                for future in done:
-                    repo_id = futures[future]
-                    try:
-                        summary.add(future.result())
-                    except Exception as exc:
-                        reason = _redact(_reason(exc), secret)
-                        summary.add("failed", repo_id, reason)
-                        reporter.log(f"failed {repo_id}: {reason}")
-                    reporter.advance()
-        except KeyboardInterrupt:
-            summary.interrupted = True
-        finally:
-            pool.shutdown(wait=not summary.interrupted, cancel_futures=True)
-            reporter.close()
-        avatar_lines = cache_avatars(cards_dir=cards_dir, workers=workers, policy=policy) if avatars and not summary.interrupted else []
+        for line in reporter_lines:
+            reporter.log(line)
+        _download_all(
+            todo,
+            is_new=lambda name: name not in local,
+            cards_dir=cards_dir,
+            endpoint=endpoint,
+            cache=Path(cache),
+            workers=workers,
+            policy=policy,
+            summary=summary,
+            reporter=reporter,
+        )
+        avatar_lines = (
+            cache_avatars(cards_dir=cards_dir, workers=workers, policy=policy) if avatars and not summary.interrupted else []
+        )
 
     for line in summary.lines(author=author, seconds=time.monotonic() - started, sent=budget.sent) + avatar_lines:
         print(_redact(line, secret), flush=True)

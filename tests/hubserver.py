@@ -17,8 +17,8 @@ published behaviour):
 - 404s with the Hub's ``X-Error-Code`` (RepoNotFound, RevisionNotFound, EntryNotFound);
 - ``GET /avatars/...``: images from ``images`` (a stand-in for pbs.twimg.com).
 
-Faults are queued per test with :meth:`HubServer.add_fault`: 429 (with or without
-``Retry-After``), 500, 503, a stalled response, a truncated body, a reset
+Faults are queued per test with :meth:`HubServer.add_fault`: 401 (a bad token), 429
+(with or without ``Retry-After``), 500, 503, a stalled response, a truncated body, a reset
 connection, a corrupted body, a wrong ``X-Repo-Commit`` and a model that vanishes
 between listing and download. Hostile listing entries go in ``extra_listing``.
 Every request is logged (method, path, headers) so tests can count them.
@@ -44,7 +44,7 @@ import pytest
 
 from generator.corpus import CardSpec
 
-FaultKind = Literal["429", "500", "503", "stall", "truncate", "reset", "corrupt", "wrong-commit", "vanish"]
+FaultKind = Literal["401", "429", "500", "503", "stall", "truncate", "reset", "corrupt", "wrong-commit", "vanish"]
 
 #: Listing fields returned when the client asks for no ``expand``.
 DEFAULT_FIELDS = ("likes", "downloads", "tags", "pipeline_tag", "library_name", "createdAt")
@@ -254,7 +254,7 @@ class _Handler(BaseHTTPRequestHandler):
                 Logged(self.command, path, query, {k.lower(): v for k, v in self.headers.items()}, time.monotonic())
             )
         fault = hub._take_fault(self.command, path)
-        if fault and fault.kind in ("429", "500", "503"):
+        if fault and fault.kind in ("401", "429", "500", "503"):
             headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
             return self._json(int(fault.kind), {"error": f"injected {fault.kind}"}, headers=headers, head=head)
         if fault and fault.kind == "stall":
