@@ -149,6 +149,9 @@ def test_transient_fault_is_survived(small, kind, where, method, times, retry_af
     assert fault.times == 0  # it did hit
     assert snapshot_state(cards) == served_state(hub)
     assert "0 new, 5 changed, 15 unchanged, 0 removed, 0 failed" in capsys.readouterr().out
+    if kind == "stall":  # given up after the timeout, long before the server would let go
+        hit = [r.at for r in hub.log if re.search(path, r.path) and method in (None, r.method)]
+        assert hit[1] - hit[0] < hub.stall_seconds / 2
 
 
 def test_retry_after_pauses_every_worker(small):
