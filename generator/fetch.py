@@ -228,7 +228,7 @@ def _hooked_session(*, endpoint: str, policy: Policy, budget: RequestBudget) -> 
     def on_response(response: httpx2.Response) -> None:
         kind = _kind(response.request.url, host)
         if response.status_code in (429, 503) and (seconds := _retry_after(response.headers)) is not None:
-            budget.pause(kind, seconds)
+            budget.pause(kind, min(seconds, policy.window))
         if kind == "file" and response.is_success:
             size = response.headers.get("x-linked-size") or response.headers.get("content-length") or "0"
             if size.isdigit() and int(size) > policy.max_readme_bytes:

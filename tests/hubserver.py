@@ -19,8 +19,9 @@ published behaviour):
 
 Faults are queued per test with :meth:`HubServer.add_fault`: 401 (a bad token), 429
 (with or without ``Retry-After``), 500, 503, a stalled response, a truncated body, a reset
-connection, a corrupted body, a wrong ``X-Repo-Commit`` and a model that vanishes
-between listing and download. Hostile listing entries go in ``extra_listing``.
+connection, a corrupted body, a wrong ``X-Repo-Commit``, a HEAD claiming
+``Content-Length: 0`` (the client then caches an empty file without error) and
+a model that vanishes between listing and download. Hostile listing entries go in ``extra_listing``.
 Every request is logged (method, path, headers) so tests can count them.
 """
 
@@ -44,7 +45,7 @@ import pytest
 
 from generator.corpus import CardSpec
 
-FaultKind = Literal["401", "429", "500", "503", "stall", "truncate", "reset", "corrupt", "wrong-commit", "vanish"]
+FaultKind = Literal["401", "429", "500", "503", "stall", "truncate", "reset", "corrupt", "wrong-commit", "empty-head", "vanish"]
 
 #: Listing fields returned when the client asks for no ``expand``.
 DEFAULT_FIELDS = ("likes", "downloads", "tags", "pipeline_tag", "library_name", "createdAt")
@@ -281,7 +282,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
+        empty_head = head and fault is not None and fault.kind == "empty-head" and status == 200
+        self.send_header("Content-Length", "0" if empty_head else str(len(body)))
         self.end_headers()
         if head:
             return

@@ -167,7 +167,7 @@ def test_retry_after_pauses_every_worker(small):
     assert snapshot_state(cards) == served_state(hub)
 
 
-@pytest.mark.parametrize("fault", ["500", "corrupt", "wrong-commit", "vanish", "oversize"])
+@pytest.mark.parametrize("fault", ["500", "corrupt", "wrong-commit", "empty-head", "vanish", "oversize"])
 def test_persistent_fault_is_reported_and_previous_card_kept(small, fault, capsys):
     hub, cards, updated = small
     target = updated[0]
@@ -177,7 +177,8 @@ def test_persistent_fault_is_reported_and_previous_card_kept(small, fault, capsy
     elif fault == "vanish":
         hub.add_fault("vanish", _readme_path(target, "resolve"), times=1)
     else:
-        hub.add_fault(fault, _readme_path(target, "pinned"), method="GET" if fault != "wrong-commit" else "HEAD", times=-1)
+        method = "HEAD" if fault in ("wrong-commit", "empty-head") else "GET"
+        hub.add_fault(fault, _readme_path(target, "pinned"), method=method, times=-1)
     expected = served_state(hub)
 
     assert run(cards) == 1
