@@ -63,6 +63,11 @@ def _add_fetch(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cards", type=Path, metavar="DIR", default=None, help=f"snapshot folder (default: {config.CARDS_DIR}/)")
     p.add_argument("--author", default=None, metavar="NAME", help=f"Hub author (default: {config.AUTHOR})")
     p.add_argument("--workers", type=int, default=None, metavar="N", help=f"parallel downloads (default: {config.FETCH_WORKERS})")
+    p.add_argument(
+        "--avatars",
+        action="store_true",
+        help="also cache account avatars (small JPEGs) in DIR/.avatars/, so pages and thumbnails can show them",
+    )
     p.set_defaults(func=_cmd_fetch)
 
 
@@ -103,6 +108,7 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
         cards_dir=args.cards or Path(config.CARDS_DIR),
         author=args.author or config.AUTHOR,
         workers=args.workers or config.FETCH_WORKERS,
+        avatars=args.avatars,
     )
 
 
