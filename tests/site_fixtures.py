@@ -67,7 +67,7 @@ class BuiltSite:
     bots: list[Bot]
 
 
-def build_corpus(tmp: Path, *, n: int = 40) -> BuiltSite:
+def build_corpus(tmp: Path, *, n: int = 120) -> BuiltSite:
     """Synthetic + seed + hostile cards -> a staged docs/ and a finished site/ under ``tmp``."""
     cards = tmp / "cards"
     corpus.write_snapshot(cards, corpus.generate(n, seed=3) + hostile_specs(), seed=3)

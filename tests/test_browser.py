@@ -88,34 +88,50 @@ def visible_handles(page) -> list[str]:
     )
 
 
+PAGE = 120  # cards the gallery lays out before "Show more" (gallery.js)
+
+
 def test_gallery_search_by_handle_with_and_without_at(visit, corpus_site):
     page, _ = visit("")
-    assert len(visible_handles(page)) == len(corpus_site.bots)
-    for query in ("dril", "@dril", "  @DRIL "):
+    assert len(corpus_site.bots) > PAGE  # so paging is exercised too
+    assert len(visible_handles(page)) == PAGE
+    for query in ("ph4370n", "@ph4370n", "  @PH4370N "):
         page.fill(".ht-controls input[name=search]", query)
         assert visible_handles(page) == [CYBORG], query
-    page.fill(".ht-controls input[name=search]", "Don Hughes")  # a display name
-    assert visible_handles(page) == ["getfiscal"]
+    page.fill(".ht-controls input[name=search]", "Don Hughes")  # a display name (the corpus reuses it)
+    found = visible_handles(page)
+    assert "getfiscal" in found
+    assert set(found) == {b.name for b in corpus_site.bots if any(u.name and "Don Hughes" in u.name for u in b.users)}
     assert parse_qs(urlsplit(page.url).query) == {"search": ["Don Hughes"]}
+
+
+def test_gallery_shows_more_on_scroll(visit, corpus_site):
+    page, _ = visit("")
+    assert page.inner_text(".ht-count") == f"{len(corpus_site.bots)} bots, {PAGE} shown"
+    page.locator(".ht-more").scroll_into_view_if_needed()
+    page.wait_for_function(f"document.querySelectorAll('.ht-card:not([hidden])').length > {PAGE}")
+    assert len(visible_handles(page)) == len(corpus_site.bots) and page.is_hidden(".ht-more")
 
 
 def test_gallery_filters_and_sorts(visit, corpus_site):
     page, _ = visit("")
-    everyone = visible_handles(page)
+    names = sorted((b.name for b in corpus_site.bots), key=str.lower)
     page.select_option("select[name=kind]", "cyborg")
     cyborgs = visible_handles(page)
-    assert 0 < len(cyborgs) < len(everyone)
     assert set(cyborgs) == {b.name for b in corpus_site.bots if b.kind == "cyborg"}
+    assert 0 < len(cyborgs) < PAGE
     page.select_option("select[name=n]", "3")
     assert set(visible_handles(page)) == {b.name for b in corpus_site.bots if len(b.users) == 3}
     page.select_option("select[name=n]", "")
     page.select_option("select[name=kind]", "")
+    first = visible_handles(page)
     page.select_option("select[name=sort]", "name")
-    assert visible_handles(page) == sorted(everyone, key=str.lower) != everyone
+    assert visible_handles(page) == names[:PAGE] != first
     page.select_option("select[name=sort]", "kept")
     kept = {b.name: b.totals["tweets_kept"] for b in corpus_site.bots}
     order = [kept[h] for h in visible_handles(page) if kept[h] is not None]
     assert order == sorted(order, reverse=True)
+    assert order[0] == max(v for v in kept.values() if v is not None)
     page.select_option("select[name=year]", "2020")
     assert set(visible_handles(page)) == {b.name for b in corpus_site.bots if b.created and b.created.year == 2020}
     assert parse_qs(urlsplit(page.url).query) == {"sort": ["kept"], "year": ["2020"]}
@@ -137,8 +153,8 @@ def test_gallery_state_comes_back_from_the_url_and_empty_state_shows(visit):
 
 def test_gallery_lists_every_bot_without_javascript(visit, corpus_site):
     page, _ = visit("", java_script_enabled=False)
-    assert page.locator(".ht-card").count() == len(corpus_site.bots)
-    assert page.is_hidden(".ht-controls")  # controls that could not work are not shown
+    assert page.locator(".ht-card:visible").count() == len(corpus_site.bots)
+    assert page.is_hidden(".ht-controls") and page.is_hidden(".ht-more")  # controls that could not work are not shown
     assert page.locator(".ht-card img[loading=lazy]").count() >= len(corpus_site.bots) - 12
 
 

@@ -14,6 +14,7 @@
   var list = root.querySelector(".ht-grid");
   var empty = root.querySelector(".ht-empty");
   var count = root.querySelector(".ht-count");
+  var more = root.querySelector(".ht-more");
   var FIELDS = ["search", "kind", "n", "era", "year", "sort"];
   var DEFAULT_SORT = form.elements.sort.options[0].value;
   var SORT_ATTR = { downloads: "d", likes: "l", newest: "c", updated: "u", kept: "t" };
@@ -73,26 +74,33 @@
     });
   }
 
+  // Only the first PAGE matches are laid out (5,000 cards at once make every
+  // keystroke slow); "Show more", or scrolling to it, reveals the next PAGE.
+  var PAGE = 120;
+  var limit = PAGE;
+  var order = items;
   var currentSort = null;
   function apply(push) {
     var s = state();
     if (s.sort !== currentSort) {
+      order = sorted(s.sort);
       var frag = document.createDocumentFragment();
-      sorted(s.sort).forEach(function (item) { frag.appendChild(item.el); });
+      order.forEach(function (item) { frag.appendChild(item.el); });
       list.appendChild(frag);
       currentSort = s.sort;
     }
     var terms = words(s.search);
-    var shown = 0;
-    items.forEach(function (item) {
-      var ok = matches(item, s, terms);
-      if (ok) shown++;
-      if (item.el.hidden === ok) item.el.hidden = !ok;
+    var matched = 0;
+    order.forEach(function (item) {
+      var show = matches(item, s, terms) && ++matched <= limit;
+      if (item.el.hidden === show) item.el.hidden = !show;
     });
-    empty.hidden = shown > 0;
-    count.textContent = shown === items.length
-      ? items.length.toLocaleString("en") + " bots"
-      : shown.toLocaleString("en") + " of " + items.length.toLocaleString("en") + " bots";
+    list.classList.add("ht-ready");
+    empty.hidden = matched > 0;
+    more.hidden = matched <= limit;
+    var total = items.length.toLocaleString("en");
+    count.textContent = (matched === items.length ? total : matched.toLocaleString("en") + " of " + total) +
+      " bots" + (matched > limit ? ", " + limit.toLocaleString("en") + " shown" : "");
     if (push) {
       var params = new URLSearchParams();
       FIELDS.forEach(function (f) {
@@ -101,6 +109,14 @@
       var query = params.toString();
       history.replaceState(null, "", location.pathname + (query ? "?" + query : "") + location.hash);
     }
+  }
+  function changed() {
+    limit = PAGE;
+    apply(true);
+  }
+  function showMore() {
+    limit += PAGE;
+    apply(false);
   }
 
   function restore() {
@@ -117,15 +133,21 @@
 
   form.hidden = false;
   form.addEventListener("submit", function (e) { e.preventDefault(); });
-  form.addEventListener("input", function () { apply(true); });
-  form.addEventListener("change", function () { apply(true); });
+  form.addEventListener("input", changed);
+  form.addEventListener("change", changed);
+  more.addEventListener("click", showMore);
+  if ("IntersectionObserver" in window) {
+    new IntersectionObserver(function (entries) {
+      if (entries[0].isIntersecting && !more.hidden) showMore();
+    }, { rootMargin: "600px" }).observe(more);
+  }
   root.querySelector(".ht-reset").addEventListener("click", function () {
     form.reset();
     form.elements.sort.value = DEFAULT_SORT;
-    apply(true);
+    changed();
     form.elements.search.focus();
   });
-  window.addEventListener("popstate", function () { restore(); apply(false); });
+  window.addEventListener("popstate", function () { restore(); limit = PAGE; apply(false); });
   restore();
   apply(false);
 })();
