@@ -238,3 +238,26 @@ def test_top_partners_eras_quality():
     q = stats.quality(bots)
     assert (q.with_problems, q.unknown_counts, q.unmapped_columns, q.unknown_era, q.no_hub_meta) == (2, 1, 1, 1, 1)
     assert q.problems == (("p1", 2), ("p2", 1))
+
+
+def test_cached_avatars_are_copied_and_shown_never_hot_linked(tmp_path):
+    from generator.thumbnails import avatar_cache_stem
+
+    url = "https://pbs.twimg.com/profile_images/1/a_400x400.jpg"
+    cache = tmp_path / "cards/.avatars"
+    cache.mkdir(parents=True)
+    (cache / f"{avatar_cache_stem(url)}.jpg").write_bytes(b"\xff\xd8jpeg")
+    with_cache = make_bot("a", users=(User("a", "Ann", url, 1, 0, 0, 1),))
+    without = make_bot("b", users=(User("b", "Bo", "https://pbs.twimg.com/profile_images/2/b.jpg", 1, 0, 0, 1),))
+    out = tmp_path / "docs/img/avatars"
+    out.mkdir(parents=True)
+    (out / "stale.jpg").write_bytes(b"old")
+    copied = site.copy_avatars([with_cache, without], avatars_dir=cache, out_dir=out)
+    assert list(copied) == [url] and sorted(p.name for p in out.iterdir()) == [f"{avatar_cache_stem(url)}.jpg"]
+    images = render.Images(thumbs={}, small={}, avatars={url: f"img/avatars/{copied[url].name}"})
+    render.render_docs(bots=[with_cache, without], docs_dir=tmp_path / "docs", images=images)
+    a = BeautifulSoup((tmp_path / "docs/bots/a.md").read_text(encoding="utf-8"), "html.parser")
+    assert a.select_one(".ht-faces img")["src"] == f"../../img/avatars/{copied[url].name}"
+    b = BeautifulSoup((tmp_path / "docs/bots/b.md").read_text(encoding="utf-8"), "html.parser")
+    assert not b.select(".ht-faces img") and b.select_one(".ht-face--initials").get_text() == "B"
+    assert not [t for t in a.find_all(src=True) + b.find_all(src=True) if "twimg" in t["src"]]
