@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 import jinja2
@@ -42,6 +42,9 @@ from markupsafe import Markup
 from . import snapshot, stats
 from .errors import BuildError, OutputCollisionError
 from .models import ERA_LABELS, ERAS, Bot, User
+
+if TYPE_CHECKING:
+    from .charts import Chart
 
 #: A Twitter handle, the only thing besides a repo name that becomes a path.
 HANDLE_RE = re.compile(r"^[A-Za-z0-9_]{1,50}$")
@@ -410,6 +413,7 @@ def _gallery(bots: Sequence[Bot], *, images: Images, snapshot_date: str | None) 
                 "updated": _timestamp(bot.hub.last_modified),
                 "kept": bot.totals["tweets_kept"],
                 "small": images.small.get(bot.name),
+                "n": n,
                 "accounts": "1 account" if n == 1 else f"{n} accounts",
             }
         )
@@ -557,7 +561,7 @@ class Section:
     note: str = ""
 
 
-def _chart_section(chart: Any, *, sid: str, label_header: str, link: str | None = None, note: str = "") -> Section:
+def _chart_section(chart: Chart, *, sid: str, label_header: str, link: str | None = None, note: str = "") -> Section:
     """A section whose table is exactly what ``chart`` drew (``charts.Chart.rows``)."""
     rows = tuple(
         (Cell(label, f"../{link}/{label.lstrip('@')}/" if link else None), Cell(_num(round(value))))

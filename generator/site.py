@@ -260,5 +260,5 @@ def run_mkdocs(*, docs_dir: Path, out_dir: Path) -> None:
     try:
         cfg = load_config(config_file=str(MKDOCS_YML), **overrides)
         mkdocs_build(cfg)
-    except (MkDocsException, SystemExit) as exc:
+    except MkDocsException as exc:  # strict mode's Abort is one too
         raise BuildError(f"mkdocs could not build {docs_dir} into {out_dir}: {exc}") from exc

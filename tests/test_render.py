@@ -261,3 +261,12 @@ def test_cached_avatars_are_copied_and_shown_never_hot_linked(tmp_path):
     b = BeautifulSoup((tmp_path / "docs/bots/b.md").read_text(encoding="utf-8"), "html.parser")
     assert not b.select(".ht-faces img") and b.select_one(".ht-face--initials").get_text() == "B"
     assert not [t for t in a.find_all(src=True) + b.find_all(src=True) if "twimg" in t["src"]]
+
+
+def test_mkdocs_warnings_fail_the_build_strictly(tmp_path):
+    docs = tmp_path / "docs"
+    site.stage_docs(docs)
+    render.render_docs(bots=[make_bot("a")], docs_dir=docs, images=NO_IMAGES)
+    (docs / "about.md").write_text("# About\n\n[gone](missing.md)\n", encoding="utf-8")
+    with pytest.raises(BuildError, match="mkdocs could not build"):
+        site.run_mkdocs(docs_dir=docs, out_dir=tmp_path / "site")
