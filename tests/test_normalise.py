@@ -96,7 +96,9 @@ _SAFE_TEXT = st.text(
     min_size=1,
     max_size=40,
 ).map(lambda s: " ".join(s.split())).filter(bool)
-_NAMES = st.one_of(st.sampled_from(corpus._NAMES).map(str.strip), _SAFE_TEXT)
+# Names are pasted into HTML and Markdown unescaped; they must still read back verbatim.
+_HOSTILE = st.sampled_from(["<3 Bob", "x > y", "Tom &amp; Jerry", "<b>bold</b>", "a</div>b", "{{ evil }}", "---", "*star*", "` code `"])
+_NAMES = st.one_of(st.sampled_from(corpus._NAMES).map(str.strip), _SAFE_TEXT, _HOSTILE)
 _HANDLES = st.from_regex(r"[a-z][a-z0-9_]{0,14}", fullmatch=True)
 _COUNT = st.one_of(st.just(0), st.integers(0, 3250))
 
