@@ -46,5 +46,8 @@ fetch: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/run.py $(ARGS)
 
+# Removes the built site and everything the generator wrote into docs/ (only
+# generated files are git-ignored there), image caches included.
 clean:
-	rm -rf site docs/.generated .pytest_cache
+	rm -rf site .pytest_cache
+	git clean -fdXq docs/
