@@ -250,11 +250,11 @@ class Face:
 def face(user: User | None, *, handle: str | None, images: Images) -> Face:
     """The face to show for ``user`` (or a bare handle)."""
     # The thumbnail's own initials and colour, so a face looks the same on the page and the card.
-    from .thumbnails import _face
+    from .thumbnails import initials_avatar
 
     src = images.avatars.get(user.avatar) if user and user.avatar else None
-    drawn = _face(user.name if user else None, (user.handle if user else None) or handle, None, None)
-    return Face(src=src, initials=drawn.initials, colour=drawn.colour)
+    initials, colour = initials_avatar(user.name if user else None, (user.handle if user else None) or handle)
+    return Face(src=src, initials=initials, colour=colour)
 
 
 def _share(part: int | None, whole: int | None) -> float | None:

@@ -59,7 +59,7 @@ from .errors import OutputCollisionError
 from .models import Bot
 
 __all__ = [
-    "FONT_FAMILY", "WIDTH", "HEIGHT", "avatar_cache_path", "avatar_cache_stem", "clean_text", "draw_thumbnails", "mpl_style",
+    "FONT_FAMILY", "WIDTH", "HEIGHT", "avatar_cache_path", "avatar_cache_stem", "clean_text", "draw_thumbnails", "initials_avatar", "mpl_style",
 ]  # fmt: skip
 
 #: The drawing code's version: a hash of this module, so any edit redraws every thumbnail once.
@@ -220,12 +220,25 @@ def _initials(name: str | None, handle: str | None) -> str:
     return (letters[0] if letters else (handle or "?")[:1]).upper()
 
 
-def _face(user_name: str | None, handle: str | None, avatar: str | None, avatars_dir: Path | None) -> _Face:
-    key = (handle or user_name or "?").lower()
+def initials_avatar(name: str | None, handle: str | None) -> tuple[str, str]:
+    """The initials and colour drawn for an account without a cached avatar.
+
+    Public so the pages draw the same face as the thumbnail. The colour
+    depends on the handle only, so an account looks the same in every bot.
+
+    >>> initials_avatar("Don Hughes", "getfiscal")[0]
+    'DH'
+    """
+    key = (handle or name or "?").lower()
     colour = INITIALS_COLOURS[int(hashlib.sha256(key.encode("utf-8")).hexdigest(), 16) % len(INITIALS_COLOURS)]
+    return _initials(name, handle), colour
+
+
+def _face(user_name: str | None, handle: str | None, avatar: str | None, avatars_dir: Path | None) -> _Face:
+    initials, colour = initials_avatar(user_name, handle)
     image = avatar_cache_path(avatars_dir, avatar) if avatars_dir and avatar else None
     digest = hashlib.sha256(image.read_bytes()).hexdigest() if image else None
-    return _Face(_initials(user_name, handle), colour, str(image) if image else None, digest)
+    return _Face(initials, colour, str(image) if image else None, digest)
 
 
 def _card(bot: Bot, avatars_dir: Path | None, samples: Mapping[str, Sequence[str]] | None) -> _Card:
