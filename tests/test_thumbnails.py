@@ -148,6 +148,8 @@ def test_cached_avatar_is_used_else_a_deterministic_initials_avatar(tmp_path):
     colour = _pixel(without, inside)
     assert colour != (255, 0, 128)
     assert "#%02x%02x%02x" % colour in thumbnails.INITIALS_COLOURS
+    # a photo keeps the card RGB; flat initials-only cards are stored as a palette PNG
+    assert Image.open(with_avatar).mode == "RGB" and Image.open(without).mode == "P"
     # the first user has no cached image in either run: the same initials avatar both times
     x0, y0 = _avatar_centre(0)
     assert _pixel(with_avatar, (x0 - 40, y0 + 30)) == _pixel(without, (x0 - 40, y0 + 30))
