@@ -1,6 +1,6 @@
 """Defaults, in one place. Command-line flags override them; so do these
 environment variables: ``GALLERY_CARDS``, ``GALLERY_SITE``, ``GALLERY_AUTHOR``,
-``GALLERY_FETCH_WORKERS``, ``GALLERY_SITE_URL``."""
+``GALLERY_FETCH_WORKERS``, ``GALLERY_SITE_URL``, ``GALLERY_SNAPSHOT_DATE``."""
 
 from __future__ import annotations
 
@@ -18,3 +18,6 @@ FETCH_WORKERS = int(os.environ.get("GALLERY_FETCH_WORKERS", "4"))
 SITE_URL = os.environ.get("GALLERY_SITE_URL", "")
 #: Largest README we accept from the Hub, in bytes (real cards are 3-5 KB).
 MAX_README_BYTES = 256 * 1024
+#: The date the pages give as the snapshot's (YYYY-MM-DD). Unset: the date of the
+#: last commit that touched the cards (see snapshot.snapshot_date).
+SNAPSHOT_DATE = os.environ.get("GALLERY_SNAPSHOT_DATE", "")

@@ -514,8 +514,12 @@ def render_docs(
     docs_dir: Path,
     images: Images,
     site_url: str = "",
+    snapshot_day: str | None = None,
 ) -> list[Path]:
     """Write every generated page and data file into ``docs_dir``; return the paths written.
+
+    ``snapshot_day``: the snapshot's date (:func:`generator.snapshot.snapshot_date`);
+    by default the newest date in the data.
 
     ``bots`` must have valid, distinct names (the caller drops the others and
     reports them). Raises :class:`OutputCollisionError` when two bots or two
@@ -523,7 +527,7 @@ def render_docs(
     """
     clear_generated(docs_dir)
     writer = Writer(docs_dir)
-    day = snapshot_date(bots)
+    day = snapshot_day or snapshot_date(bots)
     written = [writer.write("index.md", _gallery(bots, images=images, snapshot_date=day), owner="the gallery")]
     for bot in bots:
         written.append(writer.write(bot_path(bot.name), _bot_page(bot, images=images, snapshot_date=day), owner=bot.id))

@@ -113,7 +113,13 @@ def build(*, cards: Sequence[Path], out_dir: Path, jobs: int | None, docs_dir: P
         avatars={url: f"{AVATARS}/{path.name}" for url, path in avatars.items()},
     )
     with report.stage("pages"):
-        render.render_docs(bots=report.bots, docs_dir=docs, images=images, site_url=site_url())
+        render.render_docs(
+            bots=report.bots,
+            docs_dir=docs,
+            images=images,
+            site_url=site_url(),
+            snapshot_day=snapshot.snapshot_date(cards),
+        )
     with report.stage("mkdocs"):
         run_mkdocs(docs_dir=docs, out_dir=out_dir)
     return report

@@ -25,12 +25,14 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import config
 from .errors import SnapshotError
 
 AUTHOR = "huggingtweets"
@@ -208,3 +210,37 @@ def clean_temporaries(cards_dir: Path) -> int:
         tmp.unlink(missing_ok=True)
         count += 1
     return count
+
+
+def snapshot_date(paths: Iterable[Path | str]) -> str | None:
+    """When the snapshot was taken, as ``YYYY-MM-DD``, or ``None`` if nothing says.
+
+    ``GALLERY_SNAPSHOT_DATE`` wins; otherwise, when every path is committed
+    and unchanged in a git checkout, the date of the last commit that touched
+    them (the nightly refresh commits the snapshot, so this is the day it was
+    fetched). The cards themselves cannot tell: their dates are the models'.
+    Kept off the clock so that the same commit builds the same pages.
+    """
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", config.SNAPSHOT_DATE):
+        return config.SNAPSHOT_DATE
+    resolved = [Path(p).resolve() for p in paths]
+    if not resolved:
+        return None
+    cwd = resolved[0] if resolved[0].is_dir() else resolved[0].parent
+    names = [str(p) for p in resolved]
+    try:
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", *names], cwd=cwd, capture_output=True, text=True, timeout=30
+        )
+        tracked = subprocess.run(
+            ["git", "ls-files", "--error-unmatch", "--", *names], cwd=cwd, capture_output=True, text=True, timeout=30
+        )
+        if dirty.returncode or dirty.stdout.strip() or tracked.returncode:
+            return None
+        log = subprocess.run(
+            ["git", "log", "-1", "--format=%cs", "--", *names], cwd=cwd, capture_output=True, text=True, timeout=30
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    day = log.stdout.strip()
+    return day if re.fullmatch(r"\d{4}-\d{2}-\d{2}", day) else None

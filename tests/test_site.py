@@ -43,6 +43,7 @@ def generated_files(docs: Path) -> list[str]:
 @pytest.fixture
 def golden_build(tmp_path, monkeypatch):
     monkeypatch.setattr(config, "SITE_URL", "")
+    monkeypatch.setattr(config, "SNAPSHOT_DATE", "2021-10-31")  # not the fixtures' commit date
     monkeypatch.chdir(GOLDEN.parent.parent.parent)  # relative card paths: the same "source" everywhere
     cards = Path("tests/fixtures/golden/cards")
     report = build(cards=[cards], out_dir=tmp_path / "site", jobs=1, docs_dir=tmp_path / "docs")

@@ -95,3 +95,28 @@ def test_clean_temporaries(tmp_path):
     (tmp_path / "alpha" / ".README.md.x1.tmp").write_bytes(b"half")
     assert snapshot.clean_temporaries(tmp_path) == 1
     assert [s.name for s in iter_sources([tmp_path])] == ["alpha"]
+
+
+def _git(cwd, *args):
+    import subprocess
+
+    env = {"GIT_AUTHOR_DATE": "2024-02-03T04:05:06Z", "GIT_COMMITTER_DATE": "2024-02-03T04:05:06Z"}
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=cwd, check=True, capture_output=True,
+        env={**__import__("os").environ, **env},
+    )
+
+
+def test_snapshot_date_is_the_commit_that_touched_the_cards(tmp_path, monkeypatch):
+    monkeypatch.setattr(snapshot.config, "SNAPSHOT_DATE", "")
+    cards = tmp_path / "cards"
+    write_entry(cards, "alpha", readme=b"A", meta={})
+    assert snapshot.snapshot_date([cards]) is None  # not a git checkout
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", "cards")
+    _git(tmp_path, "commit", "-qm", "cards")
+    assert snapshot.snapshot_date([cards]) == "2024-02-03"
+    write_entry(cards, "alpha", readme=b"B", meta={})
+    assert snapshot.snapshot_date([cards]) is None  # uncommitted changes: the commit date would lie
+    monkeypatch.setattr(snapshot.config, "SNAPSHOT_DATE", "2025-01-02")
+    assert snapshot.snapshot_date([cards]) == "2025-01-02"
