@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+# Session fixtures of the site and browser tests (one corpus site per run).
+pytest_plugins = ["tests.site_fixtures"]
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

@@ -1,4 +1,4 @@
-"""Session fixtures shared by test_site.py and test_browser.py (loaded with ``pytest_plugins``).
+"""Session fixtures shared by test_site.py and test_browser.py (loaded by conftest.py with ``pytest_plugins``).
 
 Building a site takes seconds (thumbnails, MkDocs), so one synthetic corpus
 site is built per test session and read by every test that only looks at it.

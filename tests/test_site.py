@@ -24,7 +24,6 @@ from generator import config, render
 from generator.cli import main
 from generator.site import SMALL, build, small_thumbnails
 
-pytest_plugins = ["tests.site_fixtures"]
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 GOLDEN = FIXTURES / "golden"
