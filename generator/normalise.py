@@ -214,8 +214,36 @@ def resolve_columns(bots: Sequence[Bot]) -> list[Bot]:
     return out
 
 
+def _unreadable(source: CardSource, exc: Exception) -> Bot:
+    """The record of a card the reader failed on: a bug, reported like any problem."""
+    return Bot(
+        id=source.repo_id,
+        name=source.name,
+        handles=(),
+        kind="bot",
+        users=(),
+        era="unknown",
+        template=None,
+        thumbnail=None,
+        thumbnail_date=None,
+        widget_prompt=None,
+        wandb_preprocess=None,
+        wandb_train=None,
+        hub=HubMeta.from_json(source.meta),
+        problems=(*source.problems, f"could not be read: {type(exc).__name__}: {exc}"),
+        source=str(source.path),
+    )
+
+
 def _normalise_batch(sources: list[CardSource]) -> list[Bot]:
-    return [normalise_source(s) for s in sources]
+    out = []
+    for source in sources:
+        # One card must never stop the build: a reader bug becomes its problem.
+        try:
+            out.append(normalise_source(source))
+        except Exception as exc:  # noqa: BLE001
+            out.append(_unreadable(source, exc))
+    return out
 
 
 def normalise_sources(sources: Iterable[CardSource], *, jobs: int | None = None) -> list[Bot]:

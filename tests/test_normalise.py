@@ -320,3 +320,41 @@ def test_normalise_command_missing_path(tmp_path):
     )
     assert proc.returncode == 2
     assert "nope: no such file or folder" in proc.stderr
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_mutated_cards_never_raise(data):
+    """Real cards with random damage (cut, spliced, bytes flipped) still give a record."""
+    spec = data.draw(card_specs(data.draw(st.sampled_from(TEMPLATES))))
+    raw = bytearray(spec.to_bytes(mojibake=data.draw(st.booleans())))
+    for _ in range(data.draw(st.integers(1, 8))):
+        op = data.draw(st.sampled_from(["cut", "flip", "insert"]))
+        i = data.draw(st.integers(0, max(0, len(raw) - 1)))
+        if op == "cut":
+            del raw[i : i + data.draw(st.integers(1, 400))]
+        elif op == "flip" and raw:
+            raw[i] = data.draw(st.integers(0, 255))
+        else:
+            raw[i:i] = data.draw(st.sampled_from([b"|", b"<div>", b"</table>", b"\n---\n", b"\xff", b"&#39;", b"| Data |"]))
+    bot = normalise_source(CardSource(name=spec.name, readme=bytes(raw), meta={}, path=Path("t")))
+    assert bot.id == f"huggingtweets/{spec.name}"
+    assert not any(p.startswith("could not be read") for p in bot.problems), bot.problems
+
+
+def test_a_reader_bug_is_one_problem_not_a_failed_build(tmp_path, monkeypatch):
+    from generator import normalise
+
+    shutil.copy(CARDS / "cjkname.md", tmp_path)
+    shutil.copy(CARDS / "zerocounts.md", tmp_path)
+    real = normalise.parse_card
+
+    def flaky(data):
+        if b"cjkname" in data:
+            raise KeyError("boom")
+        return real(data)
+
+    monkeypatch.setattr(normalise, "parse_card", flaky)
+    bots = by_name(normalise_paths([tmp_path], jobs=1))
+    assert bots["cjkname"].problems == ("could not be read: KeyError: 'boom'",)
+    assert counts(bots["zerocounts"]) == [(0, 0, 0, 0)]
