@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from . import snapshot
+from .models import HUB_CREATED_AT_FLOOR
 
 #: Template file stems, oldest first.
 TEMPLATES: tuple[str, ...] = (
@@ -230,7 +231,8 @@ def random_spec(
     meta = {
         "id": f"{snapshot.AUTHOR}/{name}",
         "sha": sha,
-        "createdAt": created.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        # As the Hub says it: repos older than its creation-date records get a placeholder.
+        "createdAt": max(created, HUB_CREATED_AT_FLOOR - timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
         "lastModified": (created + timedelta(days=rng.randint(0, 30))).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
         "downloads": int(rng.paretovariate(1.2)) - 1,
         "likes": int(rng.paretovariate(2.0)) - 1,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Literal
 
 Kind = Literal["bot", "cyborg"]
@@ -45,6 +45,10 @@ ERA_LABELS: dict[str, str] = {
 }
 
 COUNT_FIELDS = ("tweets_downloaded", "retweets", "short_tweets", "tweets_kept")
+
+#: The Hub's createdAt for every repo made before it began storing creation
+#: dates (huggingface_hub documents "the lowest value is 2022-03-02T23:29:04.000Z").
+HUB_CREATED_AT_FLOOR = datetime(2022, 3, 2, 23, 29, 5, tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -143,14 +147,28 @@ class Bot:
 
     @property
     def created(self) -> datetime | None:
-        """When the model was made: Hub createdAt, else the thumbnail date."""
+        """When the model was made: the earlier of the Hub's createdAt and the thumbnail date.
+
+        The Hub gives every repo made before it stored creation dates the same
+        placeholder (:data:`HUB_CREATED_AT_FLOOR`), which says nothing about a
+        2020-2021 bot, so that value is ignored. A card's ``predictions.png``
+        time is when the card was written; a later retraining can only make it
+        later than the repo's creation, hence the earlier of the two.
+        """
+        dates = []
         for value in (self.hub.created_at, self.thumbnail_date):
-            if value:
-                try:
-                    return datetime.fromisoformat(value.replace("Z", "+00:00"))
-                except ValueError:
-                    continue
-        return None
+            if not value:
+                continue
+            try:
+                when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                continue
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=timezone.utc)
+            if value is self.hub.created_at and when <= HUB_CREATED_AT_FLOOR:
+                continue
+            dates.append(when)
+        return min(dates) if dates else None
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON form (``normalise --out`` and ``bots.json``)."""

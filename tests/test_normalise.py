@@ -358,3 +358,19 @@ def test_a_reader_bug_is_one_problem_not_a_failed_build(tmp_path, monkeypatch):
     bots = by_name(normalise_paths([tmp_path], jobs=1))
     assert bots["cjkname"].problems == ("could not be read: KeyError: 'boom'",)
     assert counts(bots["zerocounts"]) == [(0, 0, 0, 0)]
+
+
+def test_created_ignores_the_hubs_placeholder_creation_date(fixtures):
+    """The Hub dates every pre-2022 repo 2022-03-02; the card's thumbnail time is the real one."""
+    from dataclasses import replace
+
+    from generator.models import HubMeta
+
+    ann = normalise_paths([ROOT / "cards" / "annhertzz"])[0]
+    placeholder = replace(ann, hub=HubMeta(created_at="2022-03-02T23:29:04.000Z"))
+    assert placeholder.created.isoformat() == "2021-04-06T23:04:51.511000+00:00"
+    assert replace(placeholder, thumbnail_date=None).created is None  # unknown, not 2022-03-02
+    later = replace(ann, hub=HubMeta(created_at="2022-06-01T10:00:00.000Z"))
+    assert later.created.isoformat() == "2021-04-06T23:04:51.511000+00:00"  # the earlier of the two
+    real = replace(ann, thumbnail_date=None, hub=HubMeta(created_at="2022-06-01T10:00:00.000Z"))
+    assert real.created.isoformat() == "2022-06-01T10:00:00+00:00"

@@ -60,7 +60,7 @@ def hostile_bot() -> Bot:
         wandb_preprocess="javascript:alert(2)",
         wandb_train="//evil.example/run",
         problems=("table cell <img src=x onerror=alert(1)> unreadable",),
-        hub=HubMeta(created_at="2021-06-01T00:00:00.000Z", downloads=5),
+        hub=HubMeta(created_at="2023-06-01T00:00:00.000Z", downloads=5),
     )
 
 
@@ -73,7 +73,7 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     tmp = tmp_path_factory.mktemp("hostile")
     docs, out = tmp / "docs", tmp / "site"
     site.stage_docs(docs)
-    bots = [hostile_bot(), make_bot("plain", hub=HubMeta(created_at="2021-01-01T00:00:00Z"))]
+    bots = [hostile_bot(), make_bot("plain", hub=HubMeta(created_at="2023-01-01T00:00:00Z"))]
     render.render_docs(bots=bots, docs_dir=docs, images=NO_IMAGES)
     site.run_mkdocs(docs_dir=docs, out_dir=out)
     return docs, out
@@ -177,8 +177,8 @@ def test_render_docs_refuses_case_twins_and_merges_accounts(tmp_path):
 
 
 def test_gallery_order_matches_sort_keys_with_missing_values_last():
-    a = make_bot("a", hub=HubMeta(downloads=5, likes=1, created_at="2021-01-01T00:00:00Z"))
-    b = make_bot("b", hub=HubMeta(downloads=50, created_at="2020-01-01T00:00:00Z", last_modified="2022-01-01T00:00:00Z"))
+    a = make_bot("a", hub=HubMeta(downloads=5, likes=1, created_at="2023-01-01T00:00:00Z"))
+    b = make_bot("b", hub=HubMeta(downloads=50, created_at="2022-04-01T00:00:00Z", last_modified="2024-01-01T00:00:00Z"))
     c = make_bot("c", users=(User("c", "C", None, 10, 0, 0, 9000),))
     names = lambda key: [x.name for x in render.sort_bots([c, a, b], key=key)]  # noqa: E731
     assert names("downloads") == ["b", "a", "c"]
@@ -214,12 +214,12 @@ def test_totals_and_shares():
 
 def test_per_month_fills_gaps():
     bots = [
-        make_bot("a", hub=HubMeta(created_at="2020-11-03T00:00:00Z")),
-        make_bot("b", thumbnail_date="2021-02-01T10:00:00+00:00"),
-        make_bot("c", hub=HubMeta(created_at="2021-02-27T00:00:00Z")),
+        make_bot("a", hub=HubMeta(created_at="2022-11-03T00:00:00Z")),
+        make_bot("b", thumbnail_date="2023-02-01T10:00:00+00:00"),
+        make_bot("c", hub=HubMeta(created_at="2023-02-27T00:00:00Z")),
         make_bot("d"),
     ]
-    assert stats.per_month(bots) == [("2020-11", 1), ("2020-12", 0), ("2021-01", 0), ("2021-02", 2)]
+    assert stats.per_month(bots) == [("2022-11", 1), ("2022-12", 0), ("2023-01", 0), ("2023-02", 2)]
     assert stats.per_month([make_bot("x")]) == []
 
 
