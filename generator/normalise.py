@@ -163,21 +163,38 @@ def normalise_source(source: CardSource) -> Bot:
     )
 
 
+def _is_default_avatar(url: str) -> bool:
+    # Twitter's egg and default silhouettes are shared by many accounts: no evidence.
+    return "default_profile_images" in url or "/sticky/default_profile" in url
+
+
+def _evidence(bots: Sequence[Bot]) -> dict[tuple[str, str], str]:
+    """(``name``|``avatar``, value) -> the one handle whose single-user bot shows it.
+
+    A value shown by two handles' bots, or a default avatar, proves nothing and
+    is left out.
+    """
+    owners: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for bot in bots:
+        if bot.kind == "bot" and bot.users and bot.handles:
+            u = bot.users[0]
+            if u.name:
+                owners[("name", u.name)].add(bot.handles[0])
+            if u.avatar and not _is_default_avatar(u.avatar):
+                owners[("avatar", u.avatar)].add(bot.handles[0])
+    return {key: next(iter(hs)) for key, hs in owners.items() if len(hs) == 1}
+
+
 def resolve_columns(bots: Sequence[Bot]) -> list[Bot]:
     """Map cyborg columns to handles where single-user bots make it certain.
 
-    A column is mapped to handle ``h`` when a single-user bot of ``h`` has the
-    column's display name or avatar and no other handle of the cyborg does; a
-    last unmapped column takes the last unused handle.
+    A column is mapped to handle ``h`` when ``h``'s single-user bot, and no
+    other account's, shows the column's display name or avatar, when the
+    column's name and avatar do not point at two different handles, and when
+    no other column points at ``h`` too. Once every other column is mapped
+    that way, the last column takes the last handle.
     """
-    known: dict[str, set[tuple[str, str]]] = defaultdict(set)
-    for bot in bots:
-        if bot.kind == "bot" and bot.users:
-            u = bot.users[0]
-            if u.name:
-                known[bot.handles[0]].add(("name", u.name))
-            if u.avatar:
-                known[bot.handles[0]].add(("avatar", u.avatar))
+    evidence = _evidence(bots)
     out = []
     for bot in bots:
         if bot.kind != "cyborg" or len(bot.users) != len(bot.handles):
@@ -185,25 +202,18 @@ def resolve_columns(bots: Sequence[Bot]) -> list[Bot]:
             continue
         candidates = []
         for u in bot.users:
-            keys = {("name", u.name), ("avatar", u.avatar)}
-            candidates.append({h for h in bot.handles if known.get(h, set()) & keys})
+            pointed = {evidence.get(("name", u.name)), evidence.get(("avatar", u.avatar))} - {None}
+            # Two different handles for one column: the evidence contradicts itself.
+            candidates.append(pointed & set(bot.handles) if len(pointed) == 1 else set())
         mapping: dict[int, str] = {}
-        changed = True
-        while changed:
-            changed = False
-            for i, cands in enumerate(candidates):
-                free = cands - set(mapping.values())
-                if i not in mapping and len(free) == 1 and not any(
-                    free <= c for j, c in enumerate(candidates) if j != i and j not in mapping
-                ):
-                    mapping[i] = free.pop()
-                    changed = True
-            unmapped = [i for i in range(len(bot.users)) if i not in mapping]
-            unused = [h for h in bot.handles if h not in mapping.values()]
-            if len(unmapped) == 1 and len(unused) == 1 and mapping:
-                mapping[unmapped[0]] = unused[0]
-                changed = True
-        if len(mapping) != len(bot.users) and not mapping:
+        for i, cands in enumerate(candidates):
+            if len(cands) == 1 and sum(1 for c in candidates if c == cands) == 1:
+                mapping[i] = next(iter(cands))
+        unmapped = [i for i in range(len(bot.users)) if i not in mapping]
+        unused = [h for h in bot.handles if h not in mapping.values()]
+        if len(unmapped) == 1 and len(unused) == 1:
+            mapping[unmapped[0]] = unused[0]
+        if not mapping:
             out.append(bot)
             continue
         users = tuple(replace(u, handle=mapping.get(i)) for i, u in enumerate(bot.users))

@@ -374,3 +374,43 @@ def test_created_ignores_the_hubs_placeholder_creation_date(fixtures):
     assert later.created.isoformat() == "2021-04-06T23:04:51.511000+00:00"  # the earlier of the two
     real = replace(ann, thumbnail_date=None, hub=HubMeta(created_at="2022-06-01T10:00:00.000Z"))
     assert real.created.isoformat() == "2022-06-01T10:00:00+00:00"
+
+
+def _spec_bytes(template, users):
+    base = random_spec(random.Random(0), template=template)
+    return CardSpec(template=template, users=tuple(users), thumbnail=base.thumbnail,
+                    wandb_preprocess=base.wandb_preprocess, wandb_train=base.wandb_train).to_bytes()
+
+
+def test_shared_names_and_default_avatars_are_no_evidence(tmp_path):
+    egg = "https://abs.twimg.com/sticky/default_profile_images/default_profile_400x400.png"
+    cards = {
+        # alice's own bot has the default avatar and a common name that a second account also uses
+        "alice": [SpecUser("alice", "Alex", egg, 1, 1, 1)],
+        "alex2": [SpecUser("alex2", "Alex", "https://pbs.twimg.com/profile_images/2/a.jpg", 1, 1, 1)],
+        # bob has no bot of his own; his column shares alice's default avatar
+        "alice-bob": [SpecUser("bob", "Robert", egg, 1, 1, 50), SpecUser("alice", "Alice", egg, 2, 2, 2700)],
+        # carl has no bot; his display name is the one alice's and alex2's bots both show
+        "alex2-carl": [SpecUser("carl", "Alex", "https://pbs.twimg.com/profile_images/3/c.jpg", 3, 3, 3),
+                       SpecUser("alex2", "Alexander", "https://pbs.twimg.com/profile_images/4/x.jpg", 4, 4, 4)],
+    }
+    for name, users in cards.items():
+        (tmp_path / f"{name}.md").write_bytes(_spec_bytes(corpus.MULTI_USER_TEMPLATE, users))
+    bots = by_name(normalise_paths([tmp_path]))
+    assert [u.handle for u in bots["alice-bob"].users] == [None, None]
+    assert [u.handle for u in bots["alex2-carl"].users] == [None, None]  # "Alex" belongs to two accounts
+    assert UNMAPPED in bots["alice-bob"].problems
+
+
+def test_contradicting_evidence_maps_nothing(tmp_path):
+    av_a, av_b = "https://pbs.twimg.com/profile_images/1/a.jpg", "https://pbs.twimg.com/profile_images/2/b.jpg"
+    cards = {
+        "anna": [SpecUser("anna", "Anna", av_a, 1, 1, 1)],
+        "bert": [SpecUser("bert", "Bert", av_b, 1, 1, 1)],
+        # first column: Anna's name with Bert's avatar
+        "anna-bert": [SpecUser("anna", "Anna", av_b, 1, 1, 1), SpecUser("bert", "Other", "https://x/y.jpg", 2, 2, 2)],
+    }
+    for name, users in cards.items():
+        (tmp_path / f"{name}.md").write_bytes(_spec_bytes(corpus.MULTI_USER_TEMPLATE, users))
+    bot = by_name(normalise_paths([tmp_path]))["anna-bert"]
+    assert [u.handle for u in bot.users] == [None, None]
