@@ -229,6 +229,11 @@ def snapshot_date(paths: Iterable[Path | str]) -> str | None:
     cwd = resolved[0] if resolved[0].is_dir() else resolved[0].parent
     names = [str(p) for p in resolved]
     try:
+        shallow = subprocess.run(
+            ["git", "rev-parse", "--is-shallow-repository"], cwd=cwd, capture_output=True, text=True, timeout=30
+        )
+        if shallow.stdout.strip() == "true":  # its oldest commit seems to touch every file
+            return None
         dirty = subprocess.run(
             ["git", "status", "--porcelain", "--", *names], cwd=cwd, capture_output=True, text=True, timeout=30
         )

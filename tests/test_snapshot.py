@@ -120,3 +120,18 @@ def test_snapshot_date_is_the_commit_that_touched_the_cards(tmp_path, monkeypatc
     assert snapshot.snapshot_date([cards]) is None  # uncommitted changes: the commit date would lie
     monkeypatch.setattr(snapshot.config, "SNAPSHOT_DATE", "2025-01-02")
     assert snapshot.snapshot_date([cards]) == "2025-01-02"
+
+
+def test_snapshot_date_unknown_in_a_shallow_clone(tmp_path, monkeypatch):
+    monkeypatch.setattr(snapshot.config, "SNAPSHOT_DATE", "")
+    origin = tmp_path / "origin"
+    write_entry(origin / "cards", "alpha", readme=b"A", meta={})
+    _git(origin, "init", "-q")
+    _git(origin, "add", "cards")
+    _git(origin, "commit", "-qm", "cards")
+    (origin / "docs.md").write_text("later")
+    _git(origin, "add", "docs.md")
+    _git(origin, "commit", "-qm", "docs only")
+    _git(tmp_path, "clone", "-q", "--depth", "1", f"file://{origin}", "shallow")
+    assert snapshot.snapshot_date([origin / "cards"]) == "2024-02-03"
+    assert snapshot.snapshot_date([tmp_path / "shallow" / "cards"]) is None
