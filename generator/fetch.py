@@ -166,6 +166,10 @@ class Summary:
     counts: Counter[str] = field(default_factory=Counter)
     removed: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    # Models refused on purpose (a hostile id, an oversize README): reported,
+    # but no failure, since a rerun cannot change them and a nightly that
+    # failed on them would never commit the rest again.
+    refusals: list[str] = field(default_factory=list)
     refreshed: int = 0  # unchanged cards whose downloads/likes/... were updated
     interrupted: bool = False
 
@@ -176,11 +180,16 @@ class Summary:
         if outcome == "failed":
             self.failures.append(f"{name}: {reason}")
 
+    def refuse(self, name: str, reason: str) -> None:
+        self.refusals.append(f"{name}: {reason}")
+
     def lines(self, *, author: str, seconds: float, sent: Counter[str]) -> list[str]:
         parts = ", ".join(f"{self.counts[o]} {o}" for o in OUTCOMES)
         head = f"fetch {author}: {self.listed} listed: {parts}"
         if self.refreshed:
             head += f" ({self.refreshed} unchanged with new metadata)"
+        if self.refusals:
+            head += f" ({len(self.refusals)} refused)"
         head += f" in {seconds:.1f} s, {sent['api']} API + {sent['file']} file requests"
         if self.interrupted:
             head += " (interrupted: rerun to finish)"
@@ -188,6 +197,7 @@ class Summary:
         if self.removed:
             out.append("removed: " + ", ".join(sorted(self.removed)))
         out += [f"failed: {line}" for line in sorted(self.failures)]
+        out += [f"refused: {line}" for line in sorted(self.refusals)]
         return out
 
 
@@ -528,11 +538,11 @@ def _triage(listing: list[ModelInfo], *, author: str, summary: Summary) -> tuple
         name = info.id[len(author) + 1 :] if info.id.startswith(f"{author}/") else ""
         listed.add(name)
         if not is_valid_name(name):
-            summary.add("failed", repr(info.id), f"refused: not {author}/<name> with a plain name")
+            summary.refuse(repr(info.id), f"not {author}/<name> with a plain name")
         elif name in remote:
-            summary.add("failed", info.id, "listed twice; kept the first")
+            summary.refuse(info.id, "listed twice; kept the first")
         elif not isinstance(info.sha, str) or not _SHA_RE.fullmatch(info.sha):
-            summary.add("failed", info.id, f"refused: the listing gives no valid sha ({info.sha!r}); previous card kept")
+            summary.refuse(info.id, f"the listing gives no valid sha ({info.sha!r}); previous card kept")
         else:
             remote[name] = info
     return remote, listed
@@ -571,6 +581,9 @@ def _download_all(
             for future in done:
                 try:
                     summary.add(future.result())
+                except _Refused as exc:
+                    summary.refuse(futures[future], f"{exc}; previous card kept")
+                    reporter.log(f"refused {futures[future]}: {exc}")
                 except Exception as exc:
                     reason = _reason(exc)
                     summary.add("failed", futures[future], reason)
@@ -586,8 +599,8 @@ def _download_all(
 def fetch(*, cards_dir: Path, author: str, workers: int, avatars: bool = False, policy: Policy | None = None) -> int:
     """Bring ``cards_dir`` up to date with ``author``'s models on the Hub; return the exit code.
 
-    0: everything listed is in the snapshot; 1: some model failed (its previous
-    card is kept) or the listing failed (nothing was changed); 2: bad arguments
+    0: everything listed is in the snapshot, but for models refused on purpose
+    (named in ``refused:`` lines); 1: some model failed (its previous card is kept) or the listing failed (nothing was changed); 2: bad arguments
     or offline mode; 130: interrupted. Reads ``HF_ENDPOINT``, ``HF_TOKEN`` and
     ``HF_HUB_OFFLINE`` now, not at import. ``avatars``: also refresh the avatar
     cache (:func:`cache_avatars`) once the cards are in.

@@ -440,7 +440,8 @@ def test_nightly_steps_refresh_commit_and_push_against_the_test_hub(hub: HubServ
     # step fails, so nothing is committed or pushed (and deploy, which needs
     # this job, never starts), although the working tree did change.
     hub.update(f"huggingtweets/{specs[1].name}", b"---\nlicense: mit\n---\n# new card\n")
-    hub.extra_listing.append({"_id": "x", "id": "huggingtweets/../../etc", "sha": "0" * 40})
+    hub.update(f"huggingtweets/{specs[0].name}", b"---\nlicense: mit\n---\n# gone before download\n")
+    hub.add_fault("vanish", rf"^/huggingtweets/{specs[0].name}/resolve/", times=1)
     result, outputs = nightly(work)
     assert result.returncode != 0 and outputs == {}
     assert ", 1 failed" in result.stdout, result.stdout
