@@ -89,6 +89,8 @@ def _users(card: ParsedCard, handles: tuple[str, ...], problems: list[str]) -> t
             problems.append(f"cannot split the display names {card.header_name!r} into {n}")
     else:
         names = [card.header_name] if card.header_name is not None else None
+        if names is None and card.avatars:
+            problems.append("no display name found in the header")
     if names is None:
         names = [None] * n  # type: ignore[list-item]
 

@@ -414,3 +414,13 @@ def test_contradicting_evidence_maps_nothing(tmp_path):
         (tmp_path / f"{name}.md").write_bytes(_spec_bytes(corpus.MULTI_USER_TEMPLATE, users))
     bot = by_name(normalise_paths([tmp_path]))["anna-bert"]
     assert [u.handle for u in bot.users] == [None, None]
+
+
+def test_a_name_the_header_swallows_is_a_problem():
+    """html.parser reads "<!--" as a comment start: the name is lost, and the record says so."""
+    base = random_spec(random.Random(0), template="2021-02-08_9aa307f")
+    spec = CardSpec(template=base.template, users=(SpecUser("abc", "<!-- hi", "https://x/y.jpg", 1, 2, 3),),
+                    thumbnail=base.thumbnail, wandb_preprocess=base.wandb_preprocess, wandb_train=base.wandb_train)
+    bot = normalise_source(CardSource(name="abc", readme=spec.to_bytes(), meta={}, path=Path("t")))
+    assert bot.users[0].name is None and counts(bot) == [(6, 1, 2, 3)]
+    assert bot.problems == ("no display name found in the header",)
