@@ -156,7 +156,7 @@ class Bot:
         later than the repo's creation, hence the earlier of the two.
         """
         dates = []
-        for value in (self.hub.created_at, self.thumbnail_date):
+        for value, floor in ((self.hub.created_at, HUB_CREATED_AT_FLOOR), (self.thumbnail_date, None)):
             if not value:
                 continue
             try:
@@ -165,9 +165,8 @@ class Bot:
                 continue
             if when.tzinfo is None:
                 when = when.replace(tzinfo=timezone.utc)
-            if value is self.hub.created_at and when <= HUB_CREATED_AT_FLOOR:
-                continue
-            dates.append(when)
+            if floor is None or when > floor:
+                dates.append(when)
         return min(dates) if dates else None
 
     def to_dict(self) -> dict[str, Any]:
