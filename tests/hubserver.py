@@ -360,14 +360,23 @@ class _Handler(BaseHTTPRequestHandler):
         fault = getattr(self, "_fault", None)
         return "f" * 40 if fault and fault.kind == "wrong-commit" else sha
 
-    def _resolve(self, repo_id: str, rev: str, filename: str, *, head: bool) -> None:
+    def _blob(self, repo_id: str, rev: str, filename: str, *, head: bool) -> tuple[str, bytes] | None:
+        """The commit and bytes of ``filename`` at ``rev``, or None once a 404 has been sent."""
         found = self._revision(repo_id, rev, head=head)
         if found is None:
-            return
+            return None
         repo, sha = found
         data = repo.revisions[sha].get(filename)
         if data is None:
-            return self._not_found("EntryNotFound", f"{filename} does not exist on {rev}", head=head, commit=sha)
+            self._not_found("EntryNotFound", f"{filename} does not exist on {rev}", head=head, commit=sha)
+            return None
+        return sha, data
+
+    def _resolve(self, repo_id: str, rev: str, filename: str, *, head: bool) -> None:
+        blob = self._blob(repo_id, rev, filename, head=head)
+        if blob is None:
+            return
+        sha, data = blob
         etag = f'"{git_blob_id(data)}"'
         location = (
             f"/api/resolve-cache/models/{repo_id}/{sha}/{quote(filename)}?"
@@ -378,13 +387,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(307, headers, body, head=head)
 
     def _file(self, repo_id: str, sha: str, filename: str, *, head: bool) -> None:
-        found = self._revision(repo_id, sha, head=head)
-        if found is None:
+        blob = self._blob(repo_id, sha, filename, head=head)
+        if blob is None:
             return
-        repo, sha = found
-        data = repo.revisions[sha].get(filename)
-        if data is None:
-            return self._not_found("EntryNotFound", f"{filename} does not exist on {sha}", head=head, commit=sha)
+        sha, data = blob
         if self.hub.delay:
             time.sleep(self.hub.delay)
         headers = {
