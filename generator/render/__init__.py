@@ -1,0 +1,98 @@
+"""Bot records -> the generated part of ``docs/``: Markdown pages, JSON, CSV, a feed, SVG charts.
+
+MkDocs only renders what this module writes, so everything that needs the
+data happens here and the same ``docs/`` builds without hooks or plugins.
+
+Card text is untrusted, so each value is escaped for the one context it
+lands in:
+
+* pages are jinja2 templates with autoescaping on, and every card value sits
+  inside a raw HTML block (which Markdown leaves alone), never in Markdown
+  syntax; control characters are dropped first, so a value cannot forge
+  Markdown's internal placeholders either;
+* front matter is written with ``yaml.safe_dump`` and holds only values that
+  are safe in Material's unescaped ``<title>``/``<meta>`` (repo names,
+  handles, numbers): Material prints ``page.meta.title`` as it is;
+* JSON goes through ``json.dumps``, CSV through :mod:`csv` (free-text cells
+  that a spreadsheet would run as a formula get a leading ``'``);
+* only ``http(s)`` URLs become links, and every output path comes from a
+  validated repo name or handle; :class:`Writer` refuses a second write to
+  the same path (case folded, as on macOS and Windows file systems).
+
+The package follows those seams: :mod:`.escape` (escaping and formatting),
+:mod:`.writer` (output paths, one owner each), :mod:`.pages` (the Markdown
+pages), :mod:`.data` (JSON, CSV, the feed) and :mod:`.statistics` (charts and
+their tables). This module only puts the tree together (:func:`render_docs`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from .. import stats
+from ..models import Bot
+from .data import CSV_FIELDS, FEED_SIZE, bots_csv, bots_json, feed_json
+from .escape import clean, csv_cell, environment, front_matter, http_url, one_line
+from .pages import SORTS, Face, Images, SortKey, face, sort_bots, user_for
+from .pages import _account_page, _accounts_index, _bot_page, _gallery
+from .statistics import Cell, Section, write_statistics
+from .writer import GENERATED, HANDLE_RE, Writer, account_path, bot_path, clear_generated
+
+__all__ = [
+    "CSV_FIELDS", "FEED_SIZE", "GENERATED", "HANDLE_RE", "SORTS", "Cell", "Face", "Images", "Section",
+    "SortKey", "Writer", "account_path", "bot_path", "bots_csv", "bots_json", "clean", "clear_generated",
+    "csv_cell", "environment", "face", "feed_json", "front_matter", "http_url", "one_line", "render_docs",
+    "snapshot_date", "sort_bots", "user_for", "write_statistics",
+]  # fmt: skip
+
+
+def snapshot_date(bots: Sequence[Bot]) -> str | None:
+    """The newest date the snapshot knows of (Hub last-modified, created, thumbnail), as ``YYYY-MM-DD``.
+
+    Taken from the data rather than the clock, so the same cards build the same pages.
+    """
+    dates = [
+        v[:10]
+        for b in bots
+        for v in (b.hub.last_modified, b.hub.created_at, b.thumbnail_date)
+        if v and re.match(r"\d{4}-\d{2}-\d{2}", v)
+    ]
+    return max(dates) if dates else None
+
+
+def render_docs(
+    *,
+    bots: Sequence[Bot],
+    docs_dir: Path,
+    images: Images,
+    site_url: str = "",
+    snapshot_day: str | None = None,
+) -> list[Path]:
+    """Write every generated page and data file into ``docs_dir``; return the paths written.
+
+    ``snapshot_day``: the snapshot's date (:func:`generator.snapshot.snapshot_date`);
+    by default the newest date in the data.
+
+    ``bots`` must have valid, distinct names (the caller drops the others and
+    reports them). Raises :class:`OutputCollisionError` when two bots or two
+    accounts would share a path.
+    """
+    clear_generated(docs_dir)
+    writer = Writer(docs_dir)
+    day = snapshot_day or snapshot_date(bots)
+    written = [writer.write("index.md", _gallery(bots, images=images, snapshot_date=day), owner="the gallery")]
+    for bot in bots:
+        written.append(writer.write(bot_path(bot.name), _bot_page(bot, images=images, snapshot_date=day), owner=bot.id))
+    by_handle = stats.accounts(bots)
+    for handle, its_bots in by_handle.items():
+        written.append(
+            writer.write(account_path(handle), _account_page(handle, its_bots, images=images), owner=f"@{handle}")
+        )
+    written.append(writer.write("accounts/index.md", _accounts_index(by_handle), owner="the account list"))
+    written.append(writer.write("bots.json", bots_json(bots), owner="bots.json"))
+    written.append(writer.write("bots.csv", bots_csv(bots), owner="bots.csv"))
+    written.append(writer.write("feed.json", feed_json(bots, site_url=site_url), owner="feed.json"))
+    written.extend(write_statistics(bots=bots, writer=writer, snapshot_date=day))
+    return written

@@ -1,0 +1,239 @@
+"""The Markdown pages: the gallery, one per bot, one per account, the account list.
+
+Each page is YAML front matter (only values safe in Material's unescaped
+``<title>``/``<meta>``: repo names, handles, numbers) plus a jinja2 template
+rendered with autoescaping (:func:`generator.render.escape.environment`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from .. import snapshot, stats
+from ..models import ERA_LABELS, ERAS, Bot, User
+from .escape import clean, environment, front_matter, http_url, one_line
+from .writer import HANDLE_RE
+
+#: Gallery sort keys, the first is the default (and the server-rendered order).
+SortKey = Literal["downloads", "likes", "newest", "updated", "kept", "name"]
+SORTS: tuple[tuple[SortKey, str], ...] = (
+    ("downloads", "Most downloaded"),
+    ("likes", "Most liked"),
+    ("newest", "Newest"),
+    ("updated", "Recently updated"),
+    ("kept", "Most tweets kept"),
+    ("name", "Name"),
+)
+
+
+@dataclass(frozen=True)
+class Images:
+    """Where each bot's images ended up, as paths relative to ``docs/`` (posix)."""
+
+    thumbs: Mapping[str, str]  # bot name -> full-size 1200x630 PNG
+    small: Mapping[str, str]  # bot name -> gallery-size variant
+    avatars: Mapping[str, str]  # avatar URL -> cached image copy
+
+
+@dataclass(frozen=True)
+class Face:
+    """An avatar: a copied image, or initials on a colour (never a remote URL)."""
+
+    src: str | None
+    initials: str
+    colour: str
+
+
+def face(user: User | None, *, handle: str | None, images: Images) -> Face:
+    """The face to show for ``user`` (or a bare handle)."""
+    # The thumbnail's own initials and colour, so a face looks the same on the page and the card.
+    from ..faces import initials_avatar
+
+    src = images.avatars.get(user.avatar) if user and user.avatar else None
+    initials, colour = initials_avatar(user.name if user else None, (user.handle if user else None) or handle)
+    return Face(src=src, initials=initials, colour=colour)
+
+
+def _share(part: int | None, whole: int | None) -> float | None:
+    return part / whole if part is not None and whole else None
+
+
+def _row(label: str, slug: str | None, counts: Mapping[str, int | None], *, total: bool = False) -> dict[str, Any]:
+    d = counts["tweets_downloaded"]
+    return {
+        "label": label,
+        "slug": slug,
+        "total": total,
+        "downloaded": d,
+        "retweets": counts["retweets"],
+        "short": counts["short_tweets"],
+        "kept": counts["tweets_kept"],
+        "kept_share": _share(counts["tweets_kept"], d),
+        "retweet_share": _share(counts["retweets"], d),
+        "short_share": _share(counts["short_tweets"], d),
+    }
+
+
+def user_for(bot: Bot, handle: str) -> User | None:
+    """The table column of ``handle`` in ``bot``, or ``None`` when the card cannot tell."""
+    for user in bot.users:
+        if user.handle and user.handle.lower() == handle.lower():
+            return user
+    if bot.kind == "bot" and len(bot.users) == 1:
+        return bot.users[0]
+    return None
+
+
+def _user_label(user: User, index: int) -> str:
+    return user.name or (f"@{user.handle}" if user.handle else f"account {index + 1}")
+
+
+def _bot_page(bot: Bot, *, images: Images, snapshot_date: str | None) -> str:
+    handles = []
+    for h in bot.handles:
+        user = user_for(bot, h)
+        handles.append({"handle": h, "slug": h.lower(), "names": [user.name] if user and user.name else []})
+    rows = [
+        _row(_user_label(u, i), u.handle.lower() if u.handle and HANDLE_RE.fullmatch(u.handle) else None, u.counts())
+        for i, u in enumerate(bot.users)
+    ]
+    if len(rows) > 1:
+        rows.append(_row("Total", None, bot.totals, total=True))
+    wandb = [
+        (label, safe)
+        for label, raw in (("Data preprocessing run", bot.wandb_preprocess), ("Training run", bot.wandb_train))
+        if (safe := http_url(raw))
+    ]
+    faces = [face(u, handle=None, images=images) for u in bot.users] or [face(None, handle=bot.name, images=images)]
+    context = {
+        "root": "../../",
+        "bot": bot,
+        "faces": faces,
+        "handles": handles,
+        "rows": rows,
+        "thumb": images.thumbs.get(bot.name),
+        "hub_url": f"https://huggingface.co/{snapshot.AUTHOR}/{bot.name}",
+        "wandb": wandb,
+        "prompt": bot.widget_prompt or "My dream is",
+        "created": bot.created,
+        "era_label": ERA_LABELS.get(bot.era, bot.era),
+        "snapshot_date": snapshot_date,
+    }
+    kept = bot.totals["tweets_kept"]
+    who = ", ".join(f"@{h}" for h in bot.handles)
+    meta: dict[str, Any] = {
+        "title": bot.name,
+        "description": f"A GPT-2 {bot.kind} trained on the tweets of {who}"
+        + (f" ({kept:,} tweets kept)." if kept is not None else "."),
+        # Material prints the first two unescaped; ours are escaped by overrides/main.html.
+        "og_title": f"{one_line(bot.display_name)} (@{bot.name})",
+        "hide": ["navigation", "toc"],
+    }
+    if bot.name in images.thumbs:
+        meta["og_image"] = images.thumbs[bot.name]
+    return front_matter(meta) + environment().get_template("bot.md.j2").render(context)
+
+
+def _account_page(handle: str, bots: Sequence[Bot], *, images: Images) -> str:
+    rows = []
+    names: dict[str, None] = {}
+    first_user: User | None = None
+    for bot in bots:
+        user = user_for(bot, handle)
+        if user:
+            first_user = first_user or user
+            if user.name:
+                names.setdefault(user.name)
+        rows.append({"bot": bot, "user": user, "shares": _user_shares(user) if user else None})
+    context = {
+        "root": "../../",
+        "handle": handle,
+        "names": list(names),
+        "rows": rows,
+        "account_face": face(first_user, handle=handle, images=images),
+    }
+    meta = {"title": f"@{handle}", "search": {"exclude": True}, "hide": ["navigation", "toc"]}
+    return front_matter(meta) + environment().get_template("account.md.j2").render(context)
+
+
+def _user_shares(user: User) -> stats.Shares | None:
+    d = user.tweets_downloaded
+    if not d or user.tweets_kept is None or user.retweets is None or user.short_tweets is None:
+        return None
+    return stats.Shares(kept=user.tweets_kept / d, retweets=user.retweets / d, short=user.short_tweets / d)
+
+
+def _when(value: str | datetime | None) -> float | None:
+    """Seconds since the epoch of an ISO date-time (the Hub's ``...Z`` form too), else ``None``."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return value.timestamp() if value else None
+
+
+def _timestamp(value: str | datetime | None) -> str:
+    when = _when(value)
+    return "" if when is None else str(int(when))
+
+
+def sort_bots(bots: Sequence[Bot], *, key: SortKey) -> list[Bot]:
+    """The gallery order for ``key`` (the JavaScript sorts the same way): missing values last, ties by name."""
+
+    if key == "name":
+        return sorted(bots, key=lambda b: b.name.lower())
+
+    def value(bot: Bot) -> float | None:
+        if key == "downloads":
+            return bot.hub.downloads
+        if key == "likes":
+            return bot.hub.likes
+        if key == "kept":
+            return bot.totals["tweets_kept"]
+        return _when(bot.created if key == "newest" else bot.hub.last_modified)
+    keyed = [(value(b), b) for b in bots]
+    return [b for v, b in sorted(keyed, key=lambda vb: (vb[0] is None, -(vb[0] or 0), vb[1].name.lower()))]
+
+
+def _gallery(bots: Sequence[Bot], *, images: Images, snapshot_date: str | None) -> str:
+    cards = []
+    for bot in sort_bots(bots, key=SORTS[0][0]):
+        words = [bot.name, bot.display_name, *bot.handles, *(u.name for u in bot.users if u.name)]
+        n = len(bot.users) or len(bot.handles)
+        cards.append(
+            {
+                "bot": bot,
+                "search": " ".join(dict.fromkeys(clean(w) for w in words)),
+                "year": bot.created.year if bot.created else "",
+                "created": _timestamp(bot.created),
+                "updated": _timestamp(bot.hub.last_modified),
+                "kept": bot.totals["tweets_kept"],
+                "small": images.small.get(bot.name),
+                "n": n,
+                "accounts": "1 account" if n == 1 else f"{n} accounts",
+            }
+        )
+    years = sorted({c["year"] for c in cards if c["year"]}, reverse=True)
+    context = {
+        "cards": cards,
+        "total": len(bots),
+        "eras": [(e, ERA_LABELS[e]) for e in (*ERAS, "unknown") if any(b.era == e for b in bots)],
+        "years": years,
+        "sorts": SORTS,
+        "snapshot_date": snapshot_date,
+    }
+    meta = {"title": "Gallery", "search": {"exclude": True}, "hide": ["navigation", "toc"]}
+    return front_matter(meta) + environment().get_template("gallery.md.j2").render(context)
+
+
+def _accounts_index(by_handle: Mapping[str, Sequence[Bot]]) -> str:
+    accounts = [
+        {"handle": h, "bots": "1 bot" if len(bs) == 1 else f"{len(bs)} bots"}
+        for h, bs in sorted(by_handle.items(), key=lambda hb: (-len(hb[1]), hb[0]))
+    ]
+    meta = {"title": "Accounts", "search": {"exclude": True}, "hide": ["toc"]}
+    return front_matter(meta) + environment().get_template("accounts.md.j2").render(accounts=accounts)

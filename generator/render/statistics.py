@@ -1,0 +1,122 @@
+"""The statistics page: SVG charts (:mod:`generator.charts`) and a table of each chart's numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .. import stats
+from ..models import Bot
+from .escape import _num, environment, front_matter
+from .writer import Writer
+
+if TYPE_CHECKING:
+    from ..charts import Chart
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    href: str | None = None
+
+
+@dataclass(frozen=True)
+class Section:
+    """One chart of the statistics page and the table of its numbers."""
+
+    id: str
+    title: str
+    svg: str | None
+    headers: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+    note: str = ""
+
+
+def _chart_section(chart: Chart, *, sid: str, label_header: str, link: str | None = None, note: str = "") -> Section:
+    """A section whose table is exactly what ``chart`` drew (``charts.Chart.rows``)."""
+    rows = tuple(
+        (Cell(label, f"../{link}/{label.lstrip('@')}/" if link else None), Cell(_num(round(value))))
+        for label, value in chart.rows
+    )
+    return Section(sid, chart.title, f"{sid}.svg", (label_header, chart.value_header.capitalize()), rows, note)
+
+
+def _table_section(sid: str, title: str, headers: tuple[str, str], items: Sequence[tuple[str, int]], note: str) -> Section:
+    return Section(sid, title, None, headers, tuple((Cell(k), Cell(_num(v))) for k, v in items), note)
+
+
+def write_statistics(*, bots: Sequence[Bot], writer: Writer, snapshot_date: str | None) -> list[Path]:
+    """Draw the statistics charts (SVG) and write ``statistics/index.md`` with a table per chart."""
+    from .. import charts
+
+    def svg(sid: str) -> Path:
+        return writer.claim(f"statistics/{sid}.svg", owner=f"the {sid} chart")
+
+    t = stats.totals(bots)
+    totals = [
+        ("Bots", t.bots),
+        ("Single-account bots", t.single),
+        ("Cyborgs", t.cyborgs),
+        ("Accounts", t.accounts),
+        ("Tweets downloaded", t.tweets_downloaded),
+        ("Tweets kept", t.tweets_kept),
+        ("Downloads (Hub)", t.downloads),
+        ("Likes (Hub)", t.likes),
+    ]
+    sections: list[Section] = []
+    kept = [v for b in bots if (v := b.totals["tweets_kept"]) is not None]
+    shares = [s for b in bots if (s := stats.shares(b))]
+    readable = f"{len(kept):,} bots with readable counts."
+    if kept:
+        step = 500
+        edges = [i * step for i in range(max(1, -(-max(kept) // step)) + 1)]
+        chart = charts.histogram(out=svg("tweets-kept"), title="Tweets kept per bot", values=kept, bins=edges,
+                                 xlabel="Tweets kept")  # fmt: skip
+        sections.append(_chart_section(chart, sid="tweets-kept", label_header="Tweets kept", note=readable))
+    pct_edges = list(range(0, 101, 10))
+    for sid, title, values in (
+        ("retweet-share", "Share of retweets", [s.retweets * 100 for s in shares]),
+        ("short-share", "Share of short tweets", [s.short * 100 for s in shares]),
+    ):
+        if values:
+            label = "% of tweets downloaded"
+            chart = charts.histogram(out=svg(sid), title=title, values=values, bins=pct_edges, xlabel=label)
+            sections.append(_chart_section(chart, sid=sid, label_header=label, note=f"{len(values):,} bots."))
+    months = stats.per_month(bots)
+    if months:
+        chart = charts.line_chart(out=svg("per-month"), title="Bots created per month",
+                                  labels=[m for m, _ in months], values=[c for _, c in months], ylabel="bots")  # fmt: skip
+        sections.append(_chart_section(chart, sid="per-month", label_header="Month",
+                                       note="Created: the Hub's date, else the date in the card's thumbnail URL."))  # fmt: skip
+
+    def bars(sid: str, title: str, items: Sequence[tuple[str, int]], *, xlabel: str, header: str,
+             link: str | None = None) -> None:  # fmt: skip
+        if items:
+            chart = charts.bar_chart(out=svg(sid), title=title, labels=[k for k, _ in items],
+                                     values=[v for _, v in items], xlabel=xlabel, horizontal=True)  # fmt: skip
+            sections.append(_chart_section(chart, sid=sid, label_header=header, link=link))
+
+    for key, label in (("downloads", "downloads"), ("likes", "likes"), ("tweets_kept", "tweets kept")):
+        top = [(b.name, v) for b, v in stats.top(bots, key=key)]  # type: ignore[arg-type]
+        bars(f"top-{key.replace('_', '-')}", f"Top 20 by {label}", top, xlabel=label, header="Bot", link="bots")
+    bars("cyborg-accounts", "Accounts most often combined in cyborgs",
+         [(f"@{h}", c) for h, c in stats.cyborg_partners(bots)], xlabel="cyborgs", header="Account", link="accounts")  # fmt: skip
+    bars("eras", "Card template eras", stats.eras(bots), xlabel="bots", header="Era")
+    q = stats.quality(bots)
+    bars("quality", "Data quality", [
+        ("With a problem", q.with_problems),
+        ("Counts unreadable", q.unknown_counts),
+        ("Columns not mapped", q.unmapped_columns),
+        ("Unknown template", q.unknown_era),
+        ("No Hub metadata", q.no_hub_meta),
+    ], xlabel="bots", header="Of the bots")  # fmt: skip
+    sections.append(_table_section("problems", "Most frequent problems", ("Problem", "Bots"), q.problems,
+                                   "What the normaliser could not read, as each bot page reports it."))  # fmt: skip
+    page = environment().get_template("statistics.md.j2").render(
+        totals=totals, sections=sections, snapshot_date=snapshot_date
+    )
+    meta = {"title": "Statistics", "search": {"exclude": True}, "hide": ["navigation"]}
+    path = writer.write("statistics/index.md", front_matter(meta) + page, owner="the statistics page")
+    return [path, *sorted((writer.docs_dir / "statistics").glob("*.svg"))]

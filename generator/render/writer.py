@@ -1,0 +1,79 @@
+"""Output paths under ``docs/``: the :class:`Writer` that refuses two owners of one path.
+
+Every output path comes from a validated repo name (:func:`bot_path`) or
+handle (:func:`account_path`); a second write to the same path (case folded,
+as on macOS and Windows file systems) raises
+:class:`~generator.errors.OutputCollisionError` naming both owners.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from .. import snapshot
+from ..errors import BuildError, OutputCollisionError
+
+#: A Twitter handle, the only thing besides a repo name that becomes a path.
+HANDLE_RE = re.compile(r"^[A-Za-z0-9_]{1,50}$")
+#: What the generator owns inside ``docs/`` (also listed in .gitignore); the
+#: image folders under ``img/`` are caches and are pruned, not wiped.
+GENERATED = ("index.md", "bots", "accounts", "statistics", "bots.json", "bots.csv", "feed.json")
+
+
+class Writer:
+    """Writes files under ``docs_dir``, refusing two writes to one path.
+
+    Pelican's habit: a silent overwrite hides a bug (two bots whose names
+    differ only in case would share a URL on most file systems), so the
+    second write raises :class:`OutputCollisionError` naming both owners.
+    """
+
+    def __init__(self, docs_dir: Path) -> None:
+        self.docs_dir = docs_dir
+        self.owners: dict[str, str] = {}
+
+    def claim(self, rel: str, *, owner: str) -> Path:
+        """Reserve ``rel`` for ``owner`` (who writes it, e.g. a chart) and return its path."""
+        key = rel.casefold()
+        if key in self.owners:
+            raise OutputCollisionError(
+                f"{owner} and {self.owners[key]} would both write docs/{rel}; "
+                "repo names and handles must differ in more than letter case"
+            )
+        self.owners[key] = owner
+        path = self.docs_dir / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def write(self, rel: str, data: str | bytes, *, owner: str) -> Path:
+        path = self.claim(rel, owner=owner)
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        path.write_bytes(data)
+        return path
+
+
+def bot_path(name: str) -> str:
+    """``bots/<name>.md`` (URL ``/bots/<name>/``) for a valid repo name, else :class:`BuildError`."""
+    if not snapshot.is_valid_name(name):
+        raise BuildError(f"{name!r} is not a valid repo name; refusing to make a page path of it")
+    return f"bots/{name}.md"
+
+
+def account_path(handle: str) -> str:
+    """``accounts/<handle>.md`` (URL ``/accounts/<handle>/``) for a valid handle."""
+    if not HANDLE_RE.fullmatch(handle):
+        raise BuildError(f"{handle!r} is not a valid Twitter handle; refusing to make a page path of it")
+    return f"accounts/{handle}.md"
+
+
+def clear_generated(docs_dir: Path) -> None:
+    """Remove the pages and data files a previous build wrote (never hand-written files)."""
+    for rel in GENERATED:
+        path = docs_dir / rel
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
