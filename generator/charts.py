@@ -11,12 +11,12 @@ Why the settings:
   element ids, and no date in the metadata.
 * Small files: text stays text (``svg.fonttype: none``), so no glyph outlines
   are embedded; the page's browser picks fonts along the same family list the
-  layout used (:data:`~generator.thumbnails.FONT_FAMILY`) and falls back to
+  layout used (:data:`~generator.style.FONT_FAMILY`) and falls back to
   its own, so labels in any script render.
 * Light and dark page themes: a transparent background, mid-grey text and
   grid, and one mid-tone accent that reads on white and on slate.
 * Labels are untrusted (account names): they go through
-  :func:`~generator.thumbnails.clean_text`, mathtext is off, and matplotlib
+  :func:`~generator.style.clean_text`, mathtext is off, and matplotlib
   XML-escapes SVG text.
 """
 
@@ -33,7 +33,7 @@ from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from .thumbnails import FONT_FAMILY, clean_text, mpl_style
+from .style import FONT_FAMILY, clean_text, mpl_style
 
 __all__ = ["Chart", "bar_chart", "histogram", "line_chart"]
 

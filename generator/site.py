@@ -229,12 +229,10 @@ def copy_avatars(bots: Sequence[Bot], *, avatars_dir: Path | None, out_dir: Path
     Avatars are never fetched here: a URL without a cached image gets no
     entry, and the pages draw initials instead. Copies no bot uses are removed.
     """
-    from .thumbnails import avatar_cache_path
-
     out: dict[str, Path] = {}
     if avatars_dir is not None:
         for url in sorted({u.avatar for b in bots for u in b.users if u.avatar}):
-            cached = avatar_cache_path(avatars_dir, url)
+            cached = snapshot.avatar_cache_path(avatars_dir, url)
             if cached is None:
                 continue
             target = out_dir / cached.name

@@ -21,6 +21,7 @@ Loose cards are accepted too: ``NAME.md`` is read as the README of
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -249,3 +250,26 @@ def snapshot_date(paths: Iterable[Path | str]) -> str | None:
         return None
     day = log.stdout.strip()
     return day if re.fullmatch(r"\d{4}-\d{2}-\d{2}", day) else None
+
+
+#: Suffixes an avatar is cached under, in the order they are looked for.
+AVATAR_SUFFIXES = (".jpg", ".png")
+
+
+def avatar_cache_path(avatars_dir: Path, url: str) -> Path | None:
+    """The cached image for avatar ``url`` in ``avatars_dir``, or ``None`` if there is none.
+
+    The layout is ``avatars_dir/<sha256(url).hexdigest()[:16]>.jpg`` (or
+    ``.png``); the avatar fetcher writes the same names via :func:`avatar_cache_stem`.
+    """
+    stem = avatar_cache_stem(url)
+    for suffix in AVATAR_SUFFIXES:
+        path = avatars_dir / f"{stem}{suffix}"
+        if path.is_file():
+            return path
+    return None
+
+
+def avatar_cache_stem(url: str) -> str:
+    """The file name (without suffix) an avatar URL is cached under."""
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]

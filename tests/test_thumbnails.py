@@ -254,12 +254,12 @@ def test_a_bot_that_fails_to_draw_is_reported_and_the_rest_go_on(tmp_path, monke
             raise RuntimeError("boom")
         return real_draw(card)
 
-    monkeypatch.setattr(thumbnails, "_draw", flaky)
+    monkeypatch.setattr(thumbnails.draw, "_draw", flaky)
     changed = [make_bot("dril", [("dril", "wint", 1, 2, 3)]), make_bot("kanyewest-yamada", [("kanyewest", "ye", 1, 1, 1)])]
     result = draw_thumbnails(changed, out_dir=tmp_path, jobs=1)
     assert set(result) == {"kanyewest-yamada"}
     assert "thumbnails: huggingtweets/dril: not drawn: RuntimeError: boom" in capsys.readouterr().err
     assert not paths["dril"].exists()  # no stale image left behind
     assert "dril" not in json.loads((tmp_path / ".manifest.json").read_text())["bots"]
-    monkeypatch.setattr(thumbnails, "_draw", real_draw)
+    monkeypatch.setattr(thumbnails.draw, "_draw", real_draw)
     assert set(draw_thumbnails(changed, out_dir=tmp_path, jobs=1)) == {"dril", "kanyewest-yamada"}

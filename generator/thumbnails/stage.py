@@ -1,0 +1,119 @@
+"""The thumbnail stage: draw every bot's card that changed, on all cores, with a manifest."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from .. import snapshot
+from ..errors import OutputCollisionError
+from ..models import Bot
+from ..style import mpl_style
+from . import draw
+from .card import DRAW_VERSION, _Card, _card
+
+MANIFEST = ".manifest.json"
+
+
+def _draw_chunk(items: list[tuple[_Card, str]]) -> dict[str, str]:
+    """Draw and write a chunk of cards (runs in a worker process).
+
+    Returns name -> one-line reason for each card that could not be drawn:
+    one bad card must not stop the other 5,000.
+    """
+    failed = {}
+    with mpl_style():
+        for card, path in items:
+            try:
+                data = draw._draw(card)
+            except Exception as exc:  # noqa: BLE001 - reported by the caller, naming the model
+                failed[card.name] = f"thumbnails: {card.id}: not drawn: {type(exc).__name__}: {exc}"
+                continue
+            tmp = Path(path).with_name(f".{card.name}.png.tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, path)  # readers never see half a PNG
+    return failed
+
+
+# --- the stage ----------------------------------------------------------------
+
+
+def _read_manifest(path: Path) -> dict[str, str]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        bots = data.get("bots", {}) if isinstance(data, dict) else {}
+        return {k: v for k, v in bots.items() if isinstance(k, str) and isinstance(v, str)}
+    except (OSError, ValueError):
+        return {}
+
+
+def draw_thumbnails(
+    bots: Sequence[Bot],
+    *,
+    out_dir: Path,
+    avatars_dir: Path | None = None,
+    samples: Mapping[str, Sequence[str]] | None = None,
+    jobs: int | None = None,
+) -> dict[str, Path]:
+    """Draw ``out_dir/<bot.name>.png`` for every bot; return name -> path.
+
+    ``avatars_dir`` holds cached avatar images (see :func:`avatar_cache_path`);
+    ``samples`` maps a bot name to generated texts, the first non-empty one is
+    shown after the prompt. A bot whose drawn fields (and cached avatar bytes)
+    hash as recorded in ``out_dir/.manifest.json`` and whose PNG exists is not
+    redrawn; PNGs the manifest lists for bots no longer given are deleted.
+    ``jobs`` processes draw (default: all cores). A bot with an invalid repo
+    name, or one whose drawing fails, is reported in one line on stderr and
+    left out of the result (the page shows no thumbnail); two bots with the
+    same name (case folded) raise :class:`~generator.errors.OutputCollisionError`.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    manifest_path = out_dir / MANIFEST
+    old = _read_manifest(manifest_path)
+    seen: dict[str, str] = {}
+    cards: list[_Card] = []
+    for bot in bots:
+        if not snapshot.is_valid_name(bot.name):
+            print(f"thumbnails: {bot.id}: not drawn: {bot.name!r} is not a valid repo name", file=sys.stderr)
+            continue
+        if bot.name.lower() in seen:
+            raise OutputCollisionError(
+                f"thumbnails: {bot.id} and {seen[bot.name.lower()]} would both write {out_dir / (bot.name + '.png')}"
+            )
+        seen[bot.name.lower()] = bot.id
+        cards.append(_card(bot, avatars_dir, samples))
+
+    digests = {card.name: card.digest() for card in cards}
+    todo = [
+        (card, str(out_dir / f"{card.name}.png"))
+        for card in cards
+        if old.get(card.name) != digests[card.name] or not (out_dir / f"{card.name}.png").is_file()
+    ]
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    size = max(1, min(64, math.ceil(len(todo) / (jobs * 4))))
+    chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
+    failed: dict[str, str] = {}
+    if jobs > 1 and len(chunks) > 1:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(chunks))) as pool:
+            for result in pool.map(_draw_chunk, chunks):
+                failed.update(result)
+    else:
+        for chunk in chunks:
+            failed.update(_draw_chunk(chunk))
+    for name, message in sorted(failed.items()):
+        print(message, file=sys.stderr)
+        del digests[name]  # not in the manifest: tried again next time
+
+    for name in sorted((set(old) - set(digests)) | set(failed)):
+        if snapshot.is_valid_name(name):
+            (out_dir / f"{name}.png").unlink(missing_ok=True)
+    snapshot.atomic_write(
+        manifest_path,
+        (json.dumps({"version": DRAW_VERSION, "bots": dict(sorted(digests.items()))}, indent=1) + "\n").encode(),
+    )
+    return {card.name: out_dir / f"{card.name}.png" for card in cards if card.name not in failed}
