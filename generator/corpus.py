@@ -18,34 +18,14 @@ import random
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from . import snapshot
+from .card_templates import MULTI_USER_TEMPLATE, TEMPLATES, template_text
 from .models import HUB_CREATED_AT_FLOOR
 
-#: Template file stems, oldest first.
-TEMPLATES: tuple[str, ...] = (
-    "2020-07-20_09bd6dc",
-    "2020-07-21_1a4c805",
-    "2020-08-08_34f5910",
-    "2020-08-24_1b58fcb",
-    "2020-09-18_d309ede",
-    "2020-12-04_d554fce",
-    "2021-02-08_9aa307f",
-    "2021-03-24_9fa75a7",
-    "2021-05-07_c74eb83",
-)
-MULTI_USER_TEMPLATE = "2021-05-07_c74eb83"
 LOGO = "https://github.com/borisdayma/huggingtweets/blob/master/img/logo.png?raw=true"
-
-
-@cache
-def template_text(stem: str) -> str:
-    """The raw text of one era's template, from the package."""
-    return resources.files("generator").joinpath("card_templates", f"{stem}.md").read_text(encoding="utf-8")
 
 
 # Display names as Twitter users really write them: plain, accented, emoji and

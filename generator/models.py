@@ -13,36 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Literal
 
-Kind = Literal["bot", "cyborg"]
+# The eras and their labels are the template registry's; records name them, so they are re-exported here.
+from .card_templates import ERA_LABELS, ERAS, Era  # noqa: F401
 
-#: The six template eras, each named by the first day its first template was
-#: used. ``unknown`` is a card that matches no template well enough.
-Era = Literal[
-    "2020-07-20",  # July 2020: exbert tag, padded Markdown table
-    "2020-07-21",  # late July 2020: logo_share thumbnail, exbert button
-    "2020-08-08",  # Aug 2020: exbert removed
-    "2020-08-24",  # Aug 2020 - Feb 2021: "prose" HTML, data table as <table>
-    "2021-02-08",  # Feb - May 2021: simple single-user card
-    "2021-05-07",  # May 2021 - 2023: multi-user header, one column per user
-    "unknown",
-]
-ERAS: tuple[Era, ...] = (
-    "2020-07-20",
-    "2020-07-21",
-    "2020-08-08",
-    "2020-08-24",
-    "2021-02-08",
-    "2021-05-07",
-)
-ERA_LABELS: dict[str, str] = {
-    "2020-07-20": "July 2020",
-    "2020-07-21": "late July 2020",
-    "2020-08-08": "Aug 2020",
-    "2020-08-24": "Aug 2020 - Feb 2021",
-    "2021-02-08": "Feb - May 2021",
-    "2021-05-07": "May 2021 - 2023",
-    "unknown": "unknown",
-}
+Kind = Literal["bot", "cyborg"]
 
 COUNT_FIELDS = ("tweets_downloaded", "retweets", "short_tweets", "tweets_kept")
 

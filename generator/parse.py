@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 import ftfy
@@ -26,7 +25,7 @@ from bs4 import BeautifulSoup, Tag
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from .corpus import TEMPLATES, template_text
+from .card_templates import PLACEHOLDERS, REGISTRY, TEMPLATE_ERA, UNFILLED_RE  # noqa: F401 (re-exported)
 from .models import Era
 
 # Repair encoding damage only: keep quotes, entities, widths, line breaks and
@@ -50,26 +49,8 @@ _MD = MarkdownIt("commonmark").enable("table").disable("inline")
 _MD_INLINE = MarkdownIt("commonmark")
 _LINK_TEXTS = ("Explore the data", "W&B training run")
 
-PLACEHOLDERS = (
-    "USER_PROFILE_1", "USER_PROFILE_2", "USER_PROFILE_3", "USER_PROFILE", "USER_HANDLE",
-    "USER_NAME", "DISPLAY_1", "DISPLAY_2", "DISPLAY_3", "SOCIAL_LINK", "TABLE_USER",
-    "TABLE_SPLIT", "TWEETS_DL", "RETWEETS", "SHORT_TWEETS", "TWEETS_KEPT",
-    "WANDB_PREPROCESS", "WANDB_TRAIN", "RANDOM_SZ",
-)  # fmt: skip
-_UNFILLED = re.compile(r"\b(" + "|".join(PLACEHOLDERS) + r")\b")
-
-#: Template file stem -> the era it belongs to.
-TEMPLATE_ERA: dict[str, Era] = {
-    "2020-07-20_09bd6dc": "2020-07-20",
-    "2020-07-21_1a4c805": "2020-07-21",
-    "2020-08-08_34f5910": "2020-08-08",
-    "2020-08-24_1b58fcb": "2020-08-24",
-    "2020-09-18_d309ede": "2020-08-24",
-    "2020-12-04_d554fce": "2020-08-24",
-    "2021-02-08_9aa307f": "2021-02-08",
-    "2021-03-24_9fa75a7": "2021-02-08",
-    "2021-05-07_c74eb83": "2021-05-07",
-}
+# PLACEHOLDERS and TEMPLATE_ERA are the registry's (generator.card_templates), importable from here as before.
+_UNFILLED = UNFILLED_RE
 
 ROW_LABELS = {
     "tweets downloaded": "tweets_downloaded",
@@ -177,21 +158,6 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str, int, list[str]]:
     return data, body, end + 1, []
 
 
-@cache
-def _template_features() -> dict[str, tuple[str, ...]]:
-    """Per template, the literal fragments that identify it (longest fixed part of each line)."""
-    features: dict[str, tuple[str, ...]] = {}
-    for stem in TEMPLATES:
-        frags = []
-        for line in template_text(stem).split("\n"):
-            parts = [p.strip() for p in _UNFILLED.split(line.strip()) if p not in PLACEHOLDERS]
-            best = max(parts, key=len, default="")
-            if len(best) >= 4:
-                frags.append(best)
-        features[stem] = tuple(frags)
-    return features
-
-
 def detect_template(text: str) -> tuple[str | None, float]:
     """The template a card was filled from, and the share of its lines found.
 
@@ -200,7 +166,8 @@ def detect_template(text: str) -> tuple[str | None, float]:
     template that only removed lines scores 1.0 on an earlier card too).
     """
     best: tuple[float, int, str | None] = (0.0, 0, None)
-    for stem, frags in _template_features().items():
+    for stem, template in REGISTRY.items():
+        frags = template.fragments
         found = sum(1 for f in frags if f in text)
         score = (found / len(frags), found, stem)
         if score[:2] > best[:2]:
