@@ -8,10 +8,21 @@ connection except to loopback, so no test can reach the internet by accident.
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Hypothesis: the suite (CI, make test) runs a fixed seed and no example
+# database, so every run and every clone tries the same examples and a
+# failure reproduces. HYPOTHESIS_PROFILE=explore searches afresh (random seed,
+# examples remembered in .hypothesis/); pin what it finds with @example or a
+# named test.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # Session fixtures of the site and browser tests (one corpus site per run).
 pytest_plugins = ["tests.site_fixtures"]
