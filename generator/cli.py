@@ -2,17 +2,35 @@
 
 These forms are relied on by external tools and documented in the README;
 keep them stable (a test checks every flag here appears in the README).
+
+This is the one place that prints and picks exit codes: it builds the
+:class:`~generator.config.Settings` once (environment, then flags), hands
+them to the stage, shows the library's :mod:`logging` records on stderr and
+turns errors into one ``error:`` line.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import config
+from .config import Settings
+from .errors import GeneratorError, SettingsError
+
+if TYPE_CHECKING:
+    from .site import BuildReport
+
+#: Problem kinds a build summary lists before "... and N more kinds".
+SUMMARY_KINDS = 12
+#: Where the statistics page lists what the normaliser could not read.
+QUALITY_PAGE = "statistics/index.html#quality"
 
 
 def _add_normalise(sub: argparse._SubParsersAction) -> None:
@@ -40,15 +58,18 @@ def _add_build(sub: argparse._SubParsersAction) -> None:
         type=Path,
         metavar="PATH",
         default=None,
-        help=f"snapshot folders or loose NAME.md cards (default: {config.CARDS_DIR}/)",
+        help="snapshot folders or loose NAME.md cards (default: cards/, or GALLERY_CARDS)",
     )
-    p.add_argument("--out", type=Path, metavar="DIR", default=None, help=f"output folder (default: {config.SITE_DIR}/)")
+    p.add_argument("--out", type=Path, metavar="DIR", default=None, help="output folder (default: site/, or GALLERY_SITE)")
     p.add_argument(
         "--jobs",
         type=int,
         default=None,
         metavar="N",
         help="processes for drawing thumbnails (default: all cores)",
+    )
+    p.add_argument(
+        "--verbose", action="store_true", help="list every card's problems, not only the summary by kind"
     )
     p.set_defaults(func=_cmd_build)
 
@@ -60,9 +81,12 @@ def _add_fetch(sub: argparse._SubParsersAction) -> None:
         description="List every model of the author on the Hub and download the README of each "
         "model whose sha changed. Honours HF_ENDPOINT, HF_TOKEN and HF_HUB_OFFLINE.",
     )
-    p.add_argument("--cards", type=Path, metavar="DIR", default=None, help=f"snapshot folder (default: {config.CARDS_DIR}/)")
-    p.add_argument("--author", default=None, metavar="NAME", help=f"Hub author (default: {config.AUTHOR})")
-    p.add_argument("--workers", type=int, default=None, metavar="N", help=f"parallel downloads (default: {config.FETCH_WORKERS})")
+    p.add_argument("--cards", type=Path, metavar="DIR", default=None, help="snapshot folder (default: cards/, or GALLERY_CARDS)")
+    p.add_argument("--author", default=None, metavar="NAME", help=f"Hub author (default: {config.DEFAULT_AUTHOR}, or GALLERY_AUTHOR)")
+    p.add_argument(
+        "--workers", type=int, default=None, metavar="N",
+        help=f"parallel downloads (default: {config.DEFAULT_FETCH_WORKERS}, or GALLERY_FETCH_WORKERS)",
+    )  # fmt: skip
     p.add_argument(
         "--avatars",
         action="store_true",
@@ -71,12 +95,12 @@ def _add_fetch(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_cmd_fetch)
 
 
-def _cmd_normalise(args: argparse.Namespace) -> int:
+def _cmd_normalise(args: argparse.Namespace, settings: Settings) -> int:
     from .errors import SnapshotError
     from .normalise import normalise_paths
 
     try:
-        bots = normalise_paths(args.paths)
+        bots = normalise_paths(args.paths, author=settings.author)
     except SnapshotError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -91,23 +115,47 @@ def _cmd_normalise(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_build(args: argparse.Namespace) -> int:
-    from .site import build_site
+def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
+    from . import site
 
-    return build_site(
-        cards=args.cards or [Path(config.CARDS_DIR)],
-        out_dir=args.out or Path(config.SITE_DIR),
-        jobs=args.jobs,
+    return report_build(lambda: site.build(settings=settings), settings=settings)
+
+
+def report_build(run: Callable[[], BuildReport], *, settings: Settings) -> int:
+    """Run a build and print its outcome: 0 when built (even with problem cards), 1 with one ``error:`` line.
+
+    Problems are summarised by kind with counts and a pointer to the
+    statistics page; ``--verbose`` adds one line per card (logged by the build).
+    """
+    try:
+        report = run()
+    except GeneratorError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if report.kinds:
+        print(f"{report.problems} cards with problems, by kind:", file=sys.stderr)
+        ranked = sorted(report.kinds.items(), key=lambda kc: (-kc[1], kc[0]))
+        for kind, count in ranked[:SUMMARY_KINDS]:
+            print(f"  {count:6,}  {kind}", file=sys.stderr)
+        if len(ranked) > SUMMARY_KINDS:
+            print(f"  ... and {len(ranked) - SUMMARY_KINDS} more kinds", file=sys.stderr)
+        more = "" if settings.verbose else "--verbose lists them card by card; "
+        print(f"  ({more}see the data quality section: {settings.site_dir / QUALITY_PAGE})", file=sys.stderr)
+    print(
+        f"built {len(report.bots)} bot pages ({report.problems} cards with problems, "
+        f"{report.skipped} skipped) -> {settings.site_dir}",
+        file=sys.stderr,
     )
+    return 0
 
 
-def _cmd_fetch(args: argparse.Namespace) -> int:
+def _cmd_fetch(args: argparse.Namespace, settings: Settings) -> int:
     from .fetch import fetch
 
     return fetch(
-        cards_dir=args.cards or Path(config.CARDS_DIR),
-        author=args.author or config.AUTHOR,
-        workers=args.workers or config.FETCH_WORKERS,
+        cards_dir=settings.cards[0],
+        author=settings.author,
+        workers=settings.fetch_workers,
         avatars=args.avatars,
     )
 
@@ -121,7 +169,56 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Log records as bare lines on whatever ``sys.stderr`` is when they are emitted."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(logging.Formatter("%(message)s"))
+
+    @property  # type: ignore[override]
+    def stream(self):  # noqa: ANN201
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:  # noqa: ANN001
+        pass
+
+
+def _configure_logging(*, verbose: bool) -> None:
+    """The generator's records on stderr: warnings and progress, and per-card detail with ``--verbose``."""
+    logger = logging.getLogger("generator")
+    for handler in [h for h in logger.handlers if isinstance(h, _Stderr)]:
+        logger.removeHandler(handler)
+    logger.addHandler(_Stderr())
+    logger.setLevel(logging.DEBUG if verbose else logging.INFO)
+
+
+#: Flag -> the setting it overrides, per command (for messages that name the flag).
+_FLAGS = {"cards": "--cards", "site_dir": "--out", "jobs": "--jobs", "author": "--author", "fetch_workers": "--workers"}
+
+
+def settings_from(args: argparse.Namespace, environ: dict[str, str] | None = None) -> Settings:
+    """The run's settings: the environment, then the flags given."""
+    cards = getattr(args, "cards", None)
+    overrides = {
+        "cards": (tuple(cards) if isinstance(cards, list) else (cards,)) if cards else None,
+        "site_dir": getattr(args, "out", None) if args.command == "build" else None,
+        "jobs": getattr(args, "jobs", None),
+        "author": getattr(args, "author", None),
+        "fetch_workers": getattr(args, "workers", None),
+        "verbose": getattr(args, "verbose", None),
+    }
+    return Settings.from_env(environ, flags=_FLAGS, **overrides)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-    return int(args.func(args) or 0)
+    try:
+        settings = settings_from(args)
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    _configure_logging(verbose=settings.verbose)
+    return int(args.func(args, settings) or 0)

@@ -23,6 +23,7 @@ from typing import Any
 
 from . import snapshot
 from .card_templates import MULTI_USER_TEMPLATE, TEMPLATES, template_text
+from .config import DEFAULT_AUTHOR
 from .models import HUB_CREATED_AT_FLOOR
 
 LOGO = "https://github.com/borisdayma/huggingtweets/blob/master/img/logo.png?raw=true"
@@ -184,8 +185,9 @@ def random_spec(
     template: str | None = None,
     n_users: int | None = None,
     taken: set[str] | None = None,
+    author: str = DEFAULT_AUTHOR,
 ) -> CardSpec:
-    """One random card of ``template`` (default: any era) with 1-6 users."""
+    """One random card of ``template`` (default: any era) with 1-6 users, a repo of ``author``."""
     template = template or rng.choice(TEMPLATES)
     if template != MULTI_USER_TEMPLATE:
         n_users = 1
@@ -209,7 +211,7 @@ def random_spec(
     preprocess, train = _run_id(rng), _run_id(rng)
     sha = hashlib.sha1(f"{name}{created}".encode()).hexdigest()
     meta = {
-        "id": f"{snapshot.AUTHOR}/{name}",
+        "id": f"{author}/{name}",
         "sha": sha,
         # As the Hub says it: repos older than its creation-date records get a placeholder.
         "createdAt": max(created, HUB_CREATED_AT_FLOOR - timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
@@ -231,14 +233,14 @@ def random_spec(
     )
 
 
-def generate(n: int, *, seed: int = 0) -> list[CardSpec]:
-    """``n`` cards with distinct repo names, every era represented (for n >= 9)."""
+def generate(n: int, *, seed: int = 0, author: str = DEFAULT_AUTHOR) -> list[CardSpec]:
+    """``n`` cards of ``author``'s with distinct repo names, every era represented (for n >= 9)."""
     rng = random.Random(seed)
     taken: set[str] = set()
     specs = []
     for i in range(n):
         template = TEMPLATES[i] if i < len(TEMPLATES) else None
-        specs.append(random_spec(rng, template=template, taken=taken))
+        specs.append(random_spec(rng, template=template, taken=taken, author=author))
     return specs
 
 

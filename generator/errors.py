@@ -27,3 +27,7 @@ class BuildError(GeneratorError, RuntimeError):
 
 class OutputCollisionError(BuildError, FileExistsError):
     """Two bots (or pages) would write the same output path."""
+
+
+class SettingsError(GeneratorError, ValueError):
+    """A setting (environment variable or flag) with a value that is not allowed; the message names it."""

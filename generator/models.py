@@ -19,6 +19,8 @@ from .card_templates import ERA_LABELS, ERAS, Era  # noqa: F401
 Kind = Literal["bot", "cyborg"]
 
 COUNT_FIELDS = ("tweets_downloaded", "retweets", "short_tweets", "tweets_kept")
+#: The widget prompt of nearly every card, and the one used when a card names none.
+DEFAULT_PROMPT = "My dream is"
 
 #: The Hub's createdAt for every repo made before it began storing creation
 #: dates (huggingface_hub documents "the lowest value is 2022-03-02T23:29:04.000Z").
@@ -88,18 +90,20 @@ class HubMeta:
 class Bot:
     """One huggingtweets model, normalised from its card and Hub metadata."""
 
-    id: str  # "huggingtweets/<name>"
+    id: str  # "<author>/<name>", e.g. "huggingtweets/dril"
     name: str  # the repo name, also the page slug
-    handles: tuple[str, ...]  # from the repo id: lower-case, sorted
-    kind: Kind
-    users: tuple[User, ...]  # in table (typed) order
-    era: Era
-    template: str | None  # the exact template file, e.g. "2021-05-07_c74eb83"
-    thumbnail: str | None  # the card's thumbnail URL, as written
-    thumbnail_date: str | None  # ISO date-time (UTC) from a predictions.png URL
-    widget_prompt: str | None
-    wandb_preprocess: str | None
-    wandb_train: str | None
+    # Everything else has the value of a card that says nothing, so the record
+    # of an unreadable card names only what is known.
+    handles: tuple[str, ...] = ()  # from the repo id: lower-case, sorted
+    kind: Kind = "bot"
+    users: tuple[User, ...] = ()  # in table (typed) order
+    era: Era = "unknown"
+    template: str | None = None  # the exact template file, e.g. "2021-05-07_c74eb83"
+    thumbnail: str | None = None  # the card's thumbnail URL, as written
+    thumbnail_date: str | None = None  # ISO date-time (UTC) from a predictions.png URL
+    widget_prompt: str | None = None
+    wandb_preprocess: str | None = None
+    wandb_train: str | None = None
     hub: HubMeta = field(default_factory=HubMeta)
     problems: tuple[str, ...] = ()
     source: str | None = None  # the file the card was read from
@@ -112,6 +116,11 @@ class Bot:
             values = [getattr(u, f) for u in self.users]
             out[f] = sum(values) if values and all(v is not None for v in values) else None
         return out
+
+    @property
+    def prompt(self) -> str:
+        """The prompt the bot is shown with: the card's widget prompt, else :data:`DEFAULT_PROMPT`."""
+        return self.widget_prompt or DEFAULT_PROMPT
 
     @property
     def display_name(self) -> str:

@@ -12,18 +12,20 @@ mapped when another card makes it certain.
 from __future__ import annotations
 
 import itertools
-import os
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 from .models import COUNT_FIELDS, Bot, HubMeta, User
 from .parse import ParsedCard, parse_card, thumbnail_epoch_ms
-from .snapshot import CardSource, is_valid_name, iter_sources
+from .config import DEFAULT_AUTHOR
+from .pool import map_chunked
+from .snapshot import CardSource, Snapshot, is_valid_name, iter_sources
 
+#: A card takes ~3.5 ms: below this many, starting processes costs more than it saves.
+POOL_MIN_ITEMS = 400
 UNMAPPED = "cannot tell which table column is which handle (columns follow the typed order, the repo id is sorted)"
 
 
@@ -231,16 +233,6 @@ def _unreadable(source: CardSource, exc: Exception) -> Bot:
     return Bot(
         id=source.repo_id,
         name=source.name,
-        handles=(),
-        kind="bot",
-        users=(),
-        era="unknown",
-        template=None,
-        thumbnail=None,
-        thumbnail_date=None,
-        widget_prompt=None,
-        wandb_preprocess=None,
-        wandb_train=None,
         hub=HubMeta.from_json(source.meta),
         problems=(*source.problems, f"could not be read: {type(exc).__name__}: {exc}"),
         source=str(source.path),
@@ -261,19 +253,17 @@ def _normalise_batch(sources: list[CardSource]) -> list[Bot]:
 def normalise_sources(sources: Iterable[CardSource], *, jobs: int | None = None) -> list[Bot]:
     """Normalise every source (in parallel for large snapshots), then map columns."""
     items = list(sources)
-    jobs = jobs or os.cpu_count() or 1
-    if jobs > 1 and len(items) >= 400:
-        size = -(-len(items) // (jobs * 4))
-        chunks = [items[i : i + size] for i in range(0, len(items), size)]
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            bots = [b for batch in pool.map(_normalise_batch, chunks) for b in batch]
-    else:
-        bots = _normalise_batch(items)
-    bots = resolve_columns(bots)
+    batches = map_chunked(_normalise_batch, items, jobs=jobs, min_items=POOL_MIN_ITEMS)
+    bots = resolve_columns([b for batch in batches for b in batch])
     bots.sort(key=lambda b: b.name)
     return bots
 
 
-def normalise_paths(paths: Iterable[Path | str], *, jobs: int | None = None) -> list[Bot]:
+def normalise_snapshot(snap: Snapshot, *, jobs: int | None = None) -> list[Bot]:
+    """Every card of the snapshot, sorted by name."""
+    return normalise_sources(snap.sources(), jobs=jobs)
+
+
+def normalise_paths(paths: Iterable[Path | str], *, jobs: int | None = None, author: str = DEFAULT_AUTHOR) -> list[Bot]:
     """Every card under ``paths`` (snapshot folders or loose ``NAME.md`` files), sorted by name."""
-    return normalise_sources(iter_sources(paths), jobs=jobs)
+    return normalise_sources(iter_sources(paths, author=author), jobs=jobs)

@@ -2,7 +2,7 @@
 
 Each stage is its own module; this one only wires them and times them:
 
-1. :func:`generator.normalise.normalise_paths` reads the snapshot;
+1. :func:`generator.normalise.normalise_snapshot` reads the :class:`~generator.snapshot.Snapshot`;
 2. :func:`generator.thumbnails.draw_thumbnails` draws the 1200x630 cards
    (kept between builds, redrawn only when a bot changes);
 3. :func:`small_thumbnails` makes the gallery-size variants, and
@@ -10,40 +10,47 @@ Each stage is its own module; this one only wires them and times them:
 4. :func:`generator.render.render_docs` writes pages, data and charts;
 5. MkDocs renders ``docs/`` into the output folder, strictly.
 
-By default the pages go into the project's own ``docs/``, as ``make site``
+By default the pages go into the project's own ``docs/`` (beside
+``mkdocs.yml`` in :attr:`Settings.project_dir <generator.config.Settings.project_dir>`,
+the current folder unless ``GALLERY_PROJECT`` says otherwise), as ``make site``
 and ``mkdocs serve`` expect. ``docs_dir`` points the build at another folder
 instead: the hand-written files are copied there first, so tests and
 benchmarks never touch (or race on) the working tree.
+
+The build logs (:mod:`logging`, logger ``generator.site``) and returns a
+:class:`BuildReport`; printing and exit codes are the command line's.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
+import io
 import logging
-import os
 import shutil
-import sys
 import time
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import config, render, snapshot
-from .errors import BuildError, GeneratorError, OutputCollisionError
+from . import render, snapshot, stats
+from .config import Settings
+from .errors import BuildError, OutputCollisionError
+from .files import atomic_write, read_manifest, write_manifest
 from .models import Bot
+from .pool import map_chunked
+from .snapshot import Snapshot
 
-#: The project folder: ``mkdocs.yml`` and the hand-written ``docs/`` live here.
-ROOT = Path(__file__).resolve().parent.parent
-MKDOCS_YML = ROOT / "mkdocs.yml"
-DOCS = ROOT / "docs"
+log = logging.getLogger(__name__)
 #: Image folders inside ``docs/`` (git-ignored caches, kept between builds).
-THUMBS, SMALL, AVATARS = "img/thumbs", "img/small", "img/avatars"
+#: ``AVATAR_COPIES`` holds copies of the snapshot's avatar cache (``cards/.avatars/``) that the pages link to.
+THUMBS, SMALL, AVATAR_COPIES = "img/thumbs", "img/small", "img/avatars"
 #: Gallery variant: a third of the 1200x630 card, as WebP (a tenth of the PNG's bytes).
 SMALL_FACTOR, SMALL_SUFFIX = 3, ".webp"
 MANIFEST = ".manifest.json"
+#: Shrinking takes ~5 ms an image: below this many, a pool costs more than it saves.
+SMALL_POOL_MIN_ITEMS = 200
 
 
 @dataclass
@@ -54,6 +61,10 @@ class BuildReport:
     problems: int = 0
     skipped: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
+    #: Problem kind (:func:`generator.stats.problem_kind`) -> how many cards have it.
+    kinds: Counter[str] = field(default_factory=Counter)
+    #: One ``<repo id>: problem; problem`` line per card with problems.
+    lines: list[str] = field(default_factory=list)
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -62,66 +73,64 @@ class BuildReport:
         self.seconds[name] = time.perf_counter() - start
 
 
-def build_site(
-    *, cards: list[Path], out_dir: Path, jobs: int | None, docs_dir: Path | None = None
-) -> int:
-    """Build the site from ``cards`` into ``out_dir``; 0 when built (even with problem cards).
+def build(
+    *,
+    cards: Sequence[Path] | None = None,
+    out_dir: Path | None = None,
+    jobs: int | None = None,
+    docs_dir: Path | None = None,
+    settings: Settings | None = None,
+) -> BuildReport:
+    """Build the site; return the :class:`BuildReport`.
 
-    Prints one line per card with problems, then a summary; a snapshot that
-    cannot be read or a site MkDocs refuses is one ``error:`` line and exit 1.
+    ``settings`` (default: from the environment) say where the cards, the
+    site and the project are; ``cards``, ``out_dir`` and ``jobs`` override them.
+    Raises :class:`~generator.errors.GeneratorError` when the site cannot be built.
     """
-    try:
-        report = build(cards=cards, out_dir=out_dir, jobs=jobs, docs_dir=docs_dir)
-    except GeneratorError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    print(
-        f"built {len(report.bots)} bot pages ({report.problems} cards with problems, "
-        f"{report.skipped} skipped) -> {out_dir}",
-        file=sys.stderr,
-    )
-    return 0
-
-
-def build(*, cards: Sequence[Path], out_dir: Path, jobs: int | None, docs_dir: Path | None = None) -> BuildReport:
-    """:func:`build_site` without the printing of the summary: returns the :class:`BuildReport`."""
-    from .normalise import normalise_paths
+    from .normalise import normalise_snapshot
     from .thumbnails import draw_thumbnails
+
+    settings = settings or Settings.from_env()
+    overrides = {"cards": tuple(cards) if cards else None, "site_dir": out_dir, "jobs": jobs}
+    settings = _project(settings.replace(**{k: v for k, v in overrides.items() if v is not None}))
+    snap = Snapshot.open(settings=settings)
+    out_dir, jobs = settings.site_dir, settings.jobs
 
     report = BuildReport()
     with report.stage("normalise"):
-        everything = normalise_paths(cards, jobs=jobs)
+        everything = normalise_snapshot(snap, jobs=jobs)
     for bot in everything:
         if bot.problems:
             report.problems += 1
-            print(f"{bot.id}: {'; '.join(bot.problems)}", file=sys.stderr)
+            report.kinds.update({stats.problem_kind(p) for p in bot.problems})  # a card counts once per kind
+            report.lines.append(f"{bot.id}: {'; '.join(bot.problems)}")
+            log.debug("%s", report.lines[-1])
     report.bots = publishable(everything)
     report.skipped = len(everything) - len(report.bots)
-    docs = docs_dir or DOCS
+    docs = docs_dir or settings.docs_dir
     if docs_dir is not None:
-        stage_docs(docs_dir)
-    avatars_dir = next((p / ".avatars" for p in map(Path, cards) if (p / ".avatars").is_dir()), None)
+        stage_docs(docs_dir, settings=settings)
     with report.stage("thumbnails"):
-        thumbs = draw_thumbnails(report.bots, out_dir=docs / THUMBS, avatars_dir=avatars_dir, jobs=jobs)
+        thumbs = draw_thumbnails(report.bots, out_dir=docs / THUMBS, avatars_dir=snap.avatars_dir, jobs=jobs)
     with report.stage("small thumbnails"):
         small = small_thumbnails(thumbs, out_dir=docs / SMALL, jobs=jobs)
     with report.stage("avatars"):
-        avatars = copy_avatars(report.bots, avatars_dir=avatars_dir, out_dir=docs / AVATARS)
+        avatars = copy_avatars(report.bots, avatars_dir=snap.avatars_dir, out_dir=docs / AVATAR_COPIES)
     images = render.Images(
         thumbs={name: f"{THUMBS}/{path.name}" for name, path in thumbs.items()},
         small={name: f"{SMALL}/{path.name}" for name, path in small.items()},
-        avatars={url: f"{AVATARS}/{path.name}" for url, path in avatars.items()},
+        avatars={url: f"{AVATAR_COPIES}/{path.name}" for url, path in avatars.items()},
     )
     with report.stage("pages"):
         render.render_docs(
             bots=report.bots,
             docs_dir=docs,
             images=images,
-            site_url=site_url(),
-            snapshot_day=snapshot.snapshot_date(cards),
+            site_url=settings.site_url,
+            snapshot_day=snap.date(report.bots),
         )
     with report.stage("mkdocs"):
-        run_mkdocs(docs_dir=docs, out_dir=out_dir)
+        run_mkdocs(docs_dir=docs, out_dir=out_dir, settings=settings)
     return report
 
 
@@ -146,16 +155,17 @@ def publishable(bots: Sequence[Bot]) -> list[Bot]:
     return out
 
 
-def site_url() -> str:
+def site_url(settings: Settings | None = None) -> str:
     """The public URL (``GALLERY_SITE_URL``) with one trailing slash, or ``""``."""
-    return config.SITE_URL.rstrip("/") + "/" if config.SITE_URL else ""
+    return (settings or Settings.from_env()).site_url
 
 
-def stage_docs(docs_dir: Path) -> None:
+def stage_docs(docs_dir: Path, *, settings: Settings | None = None) -> None:
     """Copy the hand-written part of the project's ``docs/`` into ``docs_dir`` (cache folders kept)."""
+    source = _project(settings or Settings.from_env()).docs_dir
     skip = {*render.GENERATED, "img"}
     docs_dir.mkdir(parents=True, exist_ok=True)
-    for item in DOCS.iterdir():
+    for item in source.iterdir():
         if item.name in skip:
             continue
         target = docs_dir / item.name
@@ -165,19 +175,22 @@ def stage_docs(docs_dir: Path) -> None:
             shutil.copy2(item, target)
 
 
+def _project(settings: Settings) -> Settings:
+    """``settings``, once their project folder is known to hold ``mkdocs.yml`` and ``docs/``."""
+    if not settings.mkdocs_yml.is_file() or not settings.docs_dir.is_dir():
+        where = settings.project_dir.resolve()
+        raise BuildError(
+            f"no mkdocs.yml and docs/ in {where}: run build in a checkout of the gallery, "
+            "or set GALLERY_PROJECT to one"
+        )
+    return settings
+
+
 # --- images -------------------------------------------------------------------------
 
 
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _read_manifest(path: Path) -> dict[str, str]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)}
-    except (OSError, ValueError, AttributeError):
-        return {}
 
 
 def _shrink(items: list[tuple[str, str]]) -> None:
@@ -186,9 +199,9 @@ def _shrink(items: list[tuple[str, str]]) -> None:
     for source, target in items:
         with Image.open(source) as im:
             small = im.convert("RGB").reduce(SMALL_FACTOR)
-        tmp = Path(target).with_suffix(".tmp")
-        small.save(tmp, "WEBP", quality=80, method=4)
-        os.replace(tmp, target)
+        out = io.BytesIO()
+        small.save(out, "WEBP", quality=80, method=4)
+        atomic_write(Path(target), out.getvalue())
 
 
 def small_thumbnails(thumbs: Mapping[str, Path], *, out_dir: Path, jobs: int | None) -> dict[str, Path]:
@@ -199,7 +212,7 @@ def small_thumbnails(thumbs: Mapping[str, Path], *, out_dir: Path, jobs: int | N
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest_path = out_dir / MANIFEST
-    old = _read_manifest(manifest_path)
+    old = read_manifest(manifest_path)
     new: dict[str, str] = {}
     todo: list[tuple[str, str]] = []
     out: dict[str, Path] = {}
@@ -209,17 +222,11 @@ def small_thumbnails(thumbs: Mapping[str, Path], *, out_dir: Path, jobs: int | N
         if old.get(name) != new[name] or not target.is_file():
             todo.append((str(source), str(target)))
         out[name] = target
-    jobs = max(1, jobs or os.cpu_count() or 1)
-    if jobs > 1 and len(todo) > 200:
-        size = -(-len(todo) // (jobs * 4))
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            list(pool.map(_shrink, [todo[i : i + size] for i in range(0, len(todo), size)]))
-    else:
-        _shrink(todo)
+    map_chunked(_shrink, todo, jobs=jobs, min_items=SMALL_POOL_MIN_ITEMS)
     for stale in out_dir.glob(f"*{SMALL_SUFFIX}"):
         if stale.name[: -len(SMALL_SUFFIX)] not in new:
             stale.unlink()
-    snapshot.atomic_write(manifest_path, (json.dumps(new, indent=1, sort_keys=True) + "\n").encode())
+    write_manifest(manifest_path, new)
     return out
 
 
@@ -251,18 +258,19 @@ def copy_avatars(bots: Sequence[Bot], *, avatars_dir: Path | None, out_dir: Path
 # --- MkDocs --------------------------------------------------------------------------
 
 
-def run_mkdocs(*, docs_dir: Path, out_dir: Path) -> None:
+def run_mkdocs(*, docs_dir: Path, out_dir: Path, settings: Settings | None = None) -> None:
     """``mkdocs build --strict`` of ``docs_dir`` into ``out_dir``, through MkDocs' Python API."""
+    settings = _project(settings or Settings.from_env())
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
     overrides: dict[str, object] = {"docs_dir": str(docs_dir.resolve()), "site_dir": str(out_dir.resolve()), "strict": True}
-    if site_url():
-        overrides["site_url"] = site_url()
+    if settings.site_url:
+        overrides["site_url"] = settings.site_url
     logging.getLogger("mkdocs").setLevel(logging.WARNING)
     try:
-        cfg = load_config(config_file=str(MKDOCS_YML), **overrides)
+        cfg = load_config(config_file=str(settings.mkdocs_yml), **overrides)
         mkdocs_build(cfg)
     except MkDocsException as exc:  # strict mode's Abort is one too
         raise BuildError(f"mkdocs could not build {docs_dir} into {out_dir}: {exc}") from exc

@@ -17,8 +17,9 @@ Shares(kept=0.7, retweets=0.2, short=0.1)
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -91,17 +92,43 @@ def totals(bots: Sequence[Bot]) -> Totals:
     )
 
 
-def shares(bot: Bot) -> Shares | None:
-    """Kept, retweet and short shares of the tweets downloaded, or ``None`` if unknown."""
-    t = bot.totals
-    downloaded = t["tweets_downloaded"]
-    if not downloaded or t["tweets_kept"] is None or t["retweets"] is None or t["short_tweets"] is None:
+def share(part: int | None, whole: int | None) -> float | None:
+    """``part`` as a fraction of ``whole``, or ``None`` when either is unknown or ``whole`` is 0.
+
+    >>> share(70, 100), share(None, 100), share(0, 0)
+    (0.7, None, None)
+    """
+    return part / whole if part is not None and whole else None
+
+
+def shares_of(counts: Mapping[str, int | None]) -> Shares | None:
+    """Kept, retweet and short shares of the tweets downloaded in ``counts`` (a user's or a bot's), or ``None``."""
+    downloaded = counts["tweets_downloaded"]
+    kept, retweets, short = (share(counts[k], downloaded) for k in ("tweets_kept", "retweets", "short_tweets"))
+    if kept is None or retweets is None or short is None:
         return None
-    return Shares(
-        kept=t["tweets_kept"] / downloaded,
-        retweets=t["retweets"] / downloaded,
-        short=t["short_tweets"] / downloaded,
-    )
+    return Shares(kept=kept, retweets=retweets, short=short)
+
+
+def shares(bot: Bot) -> Shares | None:
+    """Kept, retweet and short shares of the bot's tweets downloaded, or ``None`` if unknown."""
+    return shares_of(bot.totals)
+
+
+#: Quoted values, numbers, handles and parenthesised detail: what varies between two cards' problems of one kind.
+_PROBLEM_DETAIL = re.compile(r"\s*\([^()]*\)|'[^']*'|\"[^\"]*\"|@\w+|\d[\d,.]*")
+
+
+def problem_kind(problem: str) -> str:
+    """The kind of a problem sentence: its fixed words, with values and detail taken out.
+
+    >>> problem_kind("data table has 3 value columns for 2 handles")
+    'data table has … value columns for … handles'
+    >>> problem_kind("cannot tell which table column is which handle (columns follow the typed order): mapped 1 of 3")
+    'cannot tell which table column is which handle'
+    """
+    head = problem.split(": ", 1)[0]
+    return " ".join(_PROBLEM_DETAIL.sub(lambda m: "" if m.group().lstrip().startswith("(") else "…", head).split())
 
 
 def per_month(bots: Sequence[Bot]) -> list[tuple[str, int]]:

@@ -13,7 +13,6 @@ do not load the thumbnail drawing code.
 from __future__ import annotations
 
 import logging
-import sys
 import unicodedata
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -22,6 +21,8 @@ from functools import cache
 import matplotlib
 from matplotlib.font_manager import FontProperties, findfont
 from matplotlib.ft2font import FT2Font
+
+log = logging.getLogger(__name__)
 
 #: Latin, Greek, Cyrillic, Arabic... then CJK, then emoji and symbols (Debian
 #: packages fonts-noto-cjk and fonts-symbola; DejaVu Sans ships with matplotlib).
@@ -65,7 +66,7 @@ def _coverage() -> frozenset[int]:
         try:
             path = findfont(FontProperties(family=family), fallback_to_default=False)
         except ValueError:  # its characters are dropped below, never drawn as boxes
-            print(f"thumbnails: font {family!r} is not installed; text it alone covers is left out", file=sys.stderr)
+            log.warning("thumbnails: font %r is not installed; text it alone covers is left out", family)
             continue
         points.update(FT2Font(path).get_charmap())
     return frozenset(points)

@@ -8,12 +8,15 @@ connection except to loopback, so no test can reach the internet by accident.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 import socket
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
+
+from generator.config import ENVIRONMENT
 
 # Hypothesis: the suite (CI, make test) runs a fixed seed and no example
 # database, so every run and every clone tries the same examples and a
@@ -68,6 +71,8 @@ def _isolate(monkeypatch, tmp_path_factory):
     monkeypatch.delenv("HF_TOKEN", raising=False)
     monkeypatch.delenv("HF_ENDPOINT", raising=False)
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    for var in ENVIRONMENT:  # the developer's GALLERY_* settings stay out of the tests
+        monkeypatch.delenv(var.name, raising=False)
     monkeypatch.setenv("TZ", "UTC")
     monkeypatch.setenv("LC_ALL", "C.UTF-8")
     monkeypatch.setenv("NO_COLOR", "1")
@@ -75,3 +80,6 @@ def _isolate(monkeypatch, tmp_path_factory):
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
     monkeypatch.setattr(socket.socket, "connect_ex", _guarded_connect_ex)
     yield
+    generator_log = logging.getLogger("generator")  # the command line configures it; a test's run must not leak
+    generator_log.handlers.clear()
+    generator_log.setLevel(logging.NOTSET)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import config, corpus
+from generator import corpus
 from generator.models import Bot
 from generator.site import build
 
@@ -78,7 +78,7 @@ def build_corpus(tmp: Path, *, n: int = 120) -> BuiltSite:
 @pytest.fixture(scope="session")
 def corpus_site(tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(config, "SITE_URL", "")
+        mp.setenv("GALLERY_SITE_URL", "")
         return build_corpus(tmp_path_factory.mktemp("corpus"))
 
 

@@ -9,6 +9,7 @@ import re
 import pytest
 
 from generator.cli import build_parser
+from generator.config import ENVIRONMENT
 
 from .conftest import ROOT
 
@@ -33,9 +34,11 @@ def test_every_flag_is_documented(command):
 
 
 def test_every_setting_is_documented():
-    source = (ROOT / "generator" / "config.py").read_text(encoding="utf-8")
-    names = re.findall(r'os\.environ\.get\("(\w+)"', source)
+    names = [var.name for var in ENVIRONMENT]
     assert names
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "generator").rglob("*.py"))
+    # Nothing reads a GALLERY_* variable but the settings, so this list is all of them.
+    assert set(re.findall(r"\bGALLERY_[A-Z_]+", source)) <= set(names)
     for name in names:
         assert f"`{name}`" in README, f"environment variable {name} is not in the README"
 

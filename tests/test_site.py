@@ -20,7 +20,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from generator import config, render
+from generator import render
 from generator.cli import main
 from generator.site import SMALL, build, small_thumbnails
 
@@ -41,8 +41,8 @@ def generated_files(docs: Path) -> list[str]:
 
 @pytest.fixture
 def golden_build(tmp_path, monkeypatch):
-    monkeypatch.setattr(config, "SITE_URL", "")
-    monkeypatch.setattr(config, "SNAPSHOT_DATE", "2021-10-31")  # not the fixtures' commit date
+    monkeypatch.setenv("GALLERY_SITE_URL", "")
+    monkeypatch.setenv("GALLERY_SNAPSHOT_DATE", "2021-10-31")  # not the fixtures' commit date
     monkeypatch.chdir(GOLDEN.parent.parent.parent)  # relative card paths: the same "source" everywhere
     cards = Path("tests/fixtures/golden/cards")
     report = build(cards=[cards], out_dir=tmp_path / "site", jobs=1, docs_dir=tmp_path / "docs")
@@ -175,7 +175,7 @@ def test_small_thumbnails_are_cached_by_content(corpus_site, tmp_path):
 
 
 def test_build_command_reports_problem_cards_and_exits_0(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(config, "SITE_URL", "")
+    monkeypatch.setenv("GALLERY_SITE_URL", "")
     cards = tmp_path / "cards"
     shutil.copytree(GOLDEN / "cards", cards)
     (cards / "not a name").mkdir()
@@ -184,11 +184,21 @@ def test_build_command_reports_problem_cards_and_exits_0(tmp_path, monkeypatch, 
 
     staged = tmp_path / "docs"
     monkeypatch.setattr(site_module, "build", lambda **kw: build(**{**kw, "docs_dir": staged}))
-    assert main(["build", "--cards", str(cards), "--out", str(tmp_path / "out"), "--jobs", "1"]) == 0
+    args = ["build", "--cards", str(cards), "--out", str(tmp_path / "out"), "--jobs", "1"]
+    assert main([*args, "--verbose"]) == 0
     err = capsys.readouterr().err.splitlines()
     problem_lines = [line for line in err if line.startswith("huggingtweets/")]
     assert len(problem_lines) == 3  # two unmapped cyborgs and the invalid name
     assert any("not a name" in line for line in problem_lines)
+    assert err[-1].startswith("built 4 bot pages (3 cards with problems, 1 skipped)")
+    # Without --verbose: no line per card, the problems by kind with counts, and where to read more.
+    assert main(args) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert not [line for line in err if line.startswith("huggingtweets/")]
+    assert err[0] == "3 cards with problems, by kind:"
+    kinds = {line.split(None, 1)[1]: int(line.split(None, 1)[0]) for line in err[1:3]}
+    assert kinds == {"cannot tell which table column is which handle": 2, "… is not a valid repo name": 1}
+    assert "--verbose" in err[3] and str(tmp_path / "out" / "statistics") in err[3]
     assert err[-1].startswith("built 4 bot pages (3 cards with problems, 1 skipped)")
     assert (tmp_path / "out/bots/getfiscal/index.html").is_file()
     assert main(["build", "--cards", str(tmp_path / "missing"), "--out", str(tmp_path / "out2")]) == 1

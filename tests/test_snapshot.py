@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from generator import snapshot
+from generator import files, snapshot
 from generator.errors import SnapshotError
 from generator.snapshot import iter_sources, write_entry
 
@@ -83,7 +83,7 @@ def test_failed_write_keeps_the_old_file(tmp_path, monkeypatch):
     def boom(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(snapshot.os, "replace", boom)
+    monkeypatch.setattr(files.os, "replace", boom)  # the one atomic write (generator/files.py)
     with pytest.raises(OSError, match="disk full"):
         write_entry(tmp_path, "alpha", readme=b"new", meta={"id": "huggingtweets/alpha"})
     assert (tmp_path / "alpha" / "README.md").read_bytes() == b"old"
@@ -108,7 +108,6 @@ def _git(cwd, *args):
 
 
 def test_snapshot_date_is_the_commit_that_touched_the_cards(tmp_path, monkeypatch):
-    monkeypatch.setattr(snapshot.config, "SNAPSHOT_DATE", "")
     cards = tmp_path / "cards"
     write_entry(cards, "alpha", readme=b"A", meta={})
     assert snapshot.snapshot_date([cards]) is None  # not a git checkout
@@ -118,12 +117,11 @@ def test_snapshot_date_is_the_commit_that_touched_the_cards(tmp_path, monkeypatc
     assert snapshot.snapshot_date([cards]) == "2024-02-03"
     write_entry(cards, "alpha", readme=b"B", meta={})
     assert snapshot.snapshot_date([cards]) is None  # uncommitted changes: the commit date would lie
-    monkeypatch.setattr(snapshot.config, "SNAPSHOT_DATE", "2025-01-02")
-    assert snapshot.snapshot_date([cards]) == "2025-01-02"
+    monkeypatch.setenv("GALLERY_SNAPSHOT_DATE", "2025-01-02")
+    assert snapshot.Snapshot.open([cards]).date() == "2025-01-02"
 
 
 def test_snapshot_date_unknown_in_a_shallow_clone(tmp_path, monkeypatch):
-    monkeypatch.setattr(snapshot.config, "SNAPSHOT_DATE", "")
     origin = tmp_path / "origin"
     write_entry(origin / "cards", "alpha", readme=b"A", meta={})
     _git(origin, "init", "-q")

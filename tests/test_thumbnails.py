@@ -172,7 +172,7 @@ def test_cached_avatar_is_used_else_a_deterministic_initials_avatar(tmp_path):
     assert _pixel(with_avatar, (cx, cy)) == (0, 200, 0)
 
 
-def test_unreadable_cached_avatar_falls_back_to_initials(tmp_path, capsys):
+def test_unreadable_cached_avatar_falls_back_to_initials(tmp_path, caplog):
     avatars = tmp_path / "avatars"
     avatars.mkdir()
     bot = make_bot("dril", [("dril", "wint", 1, 1, 1)])
@@ -180,7 +180,7 @@ def test_unreadable_cached_avatar_falls_back_to_initials(tmp_path, capsys):
     path = draw_thumbnails([bot], out_dir=tmp_path / "out", avatars_dir=avatars, jobs=1)["dril"]
     reference = draw_thumbnails([bot], out_dir=tmp_path / "ref", jobs=1)["dril"]
     assert path.read_bytes() == reference.read_bytes()
-    assert "huggingtweets/dril: cached avatar" in capsys.readouterr().err
+    assert "huggingtweets/dril: cached avatar" in caplog.text
 
 
 def test_hard_names_render_without_missing_glyphs(tmp_path):
@@ -233,18 +233,18 @@ def test_parallel_result_equals_serial(tmp_path):
     assert _bytes(serial) == _bytes(parallel)
 
 
-def test_bad_names_are_skipped_and_collisions_refused(tmp_path, capsys):
+def test_bad_names_are_skipped_and_collisions_refused(tmp_path, caplog):
     good, bad = _bots()[0], make_bot("../evil", [("evil", "Evil", 1, 1, 1)])
     paths = draw_thumbnails([good, bad], out_dir=tmp_path / "out", jobs=1)
     assert set(paths) == {"dril"}
-    assert "huggingtweets/../evil" in capsys.readouterr().err
+    assert "huggingtweets/../evil" in caplog.text
     assert not (tmp_path / "evil.png").exists()
     twin = make_bot("DRIL", [("DRIL", "other", 1, 1, 1)])
     with pytest.raises(OutputCollisionError, match="DRIL"):
         draw_thumbnails([good, twin], out_dir=tmp_path / "out", jobs=1)
 
 
-def test_a_bot_that_fails_to_draw_is_reported_and_the_rest_go_on(tmp_path, monkeypatch, capsys):
+def test_a_bot_that_fails_to_draw_is_reported_and_the_rest_go_on(tmp_path, monkeypatch, caplog):
     bots = _bots()[:2]
     paths = draw_thumbnails(bots, out_dir=tmp_path, jobs=1)
     real_draw = thumbnails._draw
@@ -258,7 +258,7 @@ def test_a_bot_that_fails_to_draw_is_reported_and_the_rest_go_on(tmp_path, monke
     changed = [make_bot("dril", [("dril", "wint", 1, 2, 3)]), make_bot("kanyewest-yamada", [("kanyewest", "ye", 1, 1, 1)])]
     result = draw_thumbnails(changed, out_dir=tmp_path, jobs=1)
     assert set(result) == {"kanyewest-yamada"}
-    assert "thumbnails: huggingtweets/dril: not drawn: RuntimeError: boom" in capsys.readouterr().err
+    assert "thumbnails: huggingtweets/dril: not drawn: RuntimeError: boom" in caplog.text
     assert not paths["dril"].exists()  # no stale image left behind
     assert "dril" not in json.loads((tmp_path / ".manifest.json").read_text())["bots"]
     monkeypatch.setattr(thumbnails.draw, "_draw", real_draw)

@@ -27,11 +27,11 @@ their tables). This module only puts the tree together (:func:`render_docs`).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
 from .. import stats
+from ..snapshot import data_date as snapshot_date  # the data's part of the one date rule
 from ..models import Bot
 from .data import CSV_FIELDS, FEED_SIZE, bots_csv, bots_json, feed_json
 from .escape import clean, csv_cell, environment, front_matter, http_url, one_line
@@ -48,20 +48,6 @@ __all__ = [
 ]  # fmt: skip
 
 
-def snapshot_date(bots: Sequence[Bot]) -> str | None:
-    """The newest date the snapshot knows of (Hub last-modified, created, thumbnail), as ``YYYY-MM-DD``.
-
-    Taken from the data rather than the clock, so the same cards build the same pages.
-    """
-    dates = [
-        v[:10]
-        for b in bots
-        for v in (b.hub.last_modified, b.hub.created_at, b.thumbnail_date)
-        if v and re.match(r"\d{4}-\d{2}-\d{2}", v)
-    ]
-    return max(dates) if dates else None
-
-
 def render_docs(
     *,
     bots: Sequence[Bot],
@@ -72,7 +58,7 @@ def render_docs(
 ) -> list[Path]:
     """Write every generated page and data file into ``docs_dir``; return the paths written.
 
-    ``snapshot_day``: the snapshot's date (:func:`generator.snapshot.snapshot_date`);
+    ``snapshot_day``: the snapshot's date (:meth:`generator.snapshot.Snapshot.date`);
     by default the newest date in the data.
 
     ``bots`` must have valid, distinct names (the caller drops the others and

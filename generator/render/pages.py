@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from .. import snapshot, stats
+from .. import stats
 from ..models import ERA_LABELS, ERAS, Bot, User
 from .escape import clean, environment, front_matter, http_url, one_line
 from .writer import HANDLE_RE
@@ -57,10 +57,6 @@ def face(user: User | None, *, handle: str | None, images: Images) -> Face:
     return Face(src=src, initials=initials, colour=colour)
 
 
-def _share(part: int | None, whole: int | None) -> float | None:
-    return part / whole if part is not None and whole else None
-
-
 def _row(label: str, slug: str | None, counts: Mapping[str, int | None], *, total: bool = False) -> dict[str, Any]:
     d = counts["tweets_downloaded"]
     return {
@@ -71,9 +67,9 @@ def _row(label: str, slug: str | None, counts: Mapping[str, int | None], *, tota
         "retweets": counts["retweets"],
         "short": counts["short_tweets"],
         "kept": counts["tweets_kept"],
-        "kept_share": _share(counts["tweets_kept"], d),
-        "retweet_share": _share(counts["retweets"], d),
-        "short_share": _share(counts["short_tweets"], d),
+        "kept_share": stats.share(counts["tweets_kept"], d),
+        "retweet_share": stats.share(counts["retweets"], d),
+        "short_share": stats.share(counts["short_tweets"], d),
     }
 
 
@@ -115,9 +111,9 @@ def _bot_page(bot: Bot, *, images: Images, snapshot_date: str | None) -> str:
         "handles": handles,
         "rows": rows,
         "thumb": images.thumbs.get(bot.name),
-        "hub_url": f"https://huggingface.co/{snapshot.AUTHOR}/{bot.name}",
+        "hub_url": f"https://huggingface.co/{bot.id}",
         "wandb": wandb,
-        "prompt": bot.widget_prompt or "My dream is",
+        "prompt": bot.prompt,
         "created": bot.created,
         "era_label": ERA_LABELS.get(bot.era, bot.era),
         "snapshot_date": snapshot_date,
@@ -147,7 +143,7 @@ def _account_page(handle: str, bots: Sequence[Bot], *, images: Images) -> str:
             first_user = first_user or user
             if user.name:
                 names.setdefault(user.name)
-        rows.append({"bot": bot, "user": user, "shares": _user_shares(user) if user else None})
+        rows.append({"bot": bot, "user": user, "shares": stats.shares_of(user.counts()) if user else None})
     context = {
         "root": "../../",
         "handle": handle,
@@ -157,13 +153,6 @@ def _account_page(handle: str, bots: Sequence[Bot], *, images: Images) -> str:
     }
     meta = {"title": f"@{handle}", "search": {"exclude": True}, "hide": ["navigation", "toc"]}
     return front_matter(meta) + environment().get_template("account.md.j2").render(context)
-
-
-def _user_shares(user: User) -> stats.Shares | None:
-    d = user.tweets_downloaded
-    if not d or user.tweets_kept is None or user.retweets is None or user.short_tweets is None:
-        return None
-    return stats.Shares(kept=user.tweets_kept / d, retweets=user.retweets / d, short=user.short_tweets / d)
 
 
 def _when(value: str | datetime | None) -> float | None:

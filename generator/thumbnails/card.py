@@ -17,7 +17,7 @@ import matplotlib
 
 from .. import snapshot
 from ..faces import initials_avatar
-from ..models import Bot
+from ..models import DEFAULT_PROMPT, Bot
 from ..style import clean_text
 
 _PACKAGE = Path(__file__).parent
@@ -34,7 +34,6 @@ def _code_version(paths: Sequence[Path]) -> str:
 
 #: The drawing code's version: a hash of :data:`DRAW_CODE`, so any edit redraws every thumbnail once.
 DRAW_VERSION = _code_version(DRAW_CODE)
-DEFAULT_PROMPT = "My dream is"
 
 @dataclass(frozen=True)
 class _Face:

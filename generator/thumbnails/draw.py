@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sys
+import logging
 
 import numpy as np
 from matplotlib.patches import Circle, FancyBboxPatch, Rectangle
@@ -11,6 +11,8 @@ from PIL import Image, ImageDraw
 
 from .canvas import BADGE_COLOURS, COUNT_COLOURS, FAINT, HEIGHT, INK, MUTED, PAPER, _Canvas
 from .card import _Card, _Face, _Row
+
+log = logging.getLogger(__name__)
 
 _AVATAR_D = 128  # avatar diameter, px
 _AVATAR_STEP = 88  # horizontal offset between overlapping avatars
@@ -24,7 +26,7 @@ def _round_image(path: str, d: int, model: str) -> np.ndarray | None:
         with Image.open(path) as im:
             im = im.convert("RGB")
     except (OSError, ValueError, Image.DecompressionBombError) as exc:
-        print(f"thumbnails: {model}: cached avatar {path} unreadable ({exc}); drawing initials", file=sys.stderr)
+        log.warning("thumbnails: %s: cached avatar %s unreadable (%s); drawing initials", model, path, exc)
         return None
     side = min(im.size)
     left, top = (im.width - side) // 2, (im.height - side) // 2

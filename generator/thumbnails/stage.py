@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
-import json
-import math
-import os
-import sys
+import logging
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from .. import snapshot
 from ..errors import OutputCollisionError
+from ..files import atomic_write, read_manifest, write_manifest
 from ..models import Bot
+from ..pool import map_chunked
 from ..style import mpl_style
 from . import draw
 from .card import DRAW_VERSION, _Card, _card
 
+log = logging.getLogger(__name__)
+
 MANIFEST = ".manifest.json"
+#: A thumbnail takes ~70 ms: two are already worth a second process.
+POOL_MIN_ITEMS = 2
+#: Cards per chunk at most, so progress is even on a big snapshot.
+MAX_CHUNK = 64
 
 
 def _draw_chunk(items: list[tuple[_Card, str]]) -> dict[str, str]:
@@ -34,22 +38,11 @@ def _draw_chunk(items: list[tuple[_Card, str]]) -> dict[str, str]:
             except Exception as exc:  # noqa: BLE001 - reported by the caller, naming the model
                 failed[card.name] = f"thumbnails: {card.id}: not drawn: {type(exc).__name__}: {exc}"
                 continue
-            tmp = Path(path).with_name(f".{card.name}.png.tmp")
-            tmp.write_bytes(data)
-            os.replace(tmp, path)  # readers never see half a PNG
+            atomic_write(Path(path), data)  # readers never see half a PNG
     return failed
 
 
 # --- the stage ----------------------------------------------------------------
-
-
-def _read_manifest(path: Path) -> dict[str, str]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        bots = data.get("bots", {}) if isinstance(data, dict) else {}
-        return {k: v for k, v in bots.items() if isinstance(k, str) and isinstance(v, str)}
-    except (OSError, ValueError):
-        return {}
 
 
 def draw_thumbnails(
@@ -74,12 +67,12 @@ def draw_thumbnails(
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest_path = out_dir / MANIFEST
-    old = _read_manifest(manifest_path)
+    old = read_manifest(manifest_path, section="bots")
     seen: dict[str, str] = {}
     cards: list[_Card] = []
     for bot in bots:
         if not snapshot.is_valid_name(bot.name):
-            print(f"thumbnails: {bot.id}: not drawn: {bot.name!r} is not a valid repo name", file=sys.stderr)
+            log.warning("thumbnails: %s: not drawn: %r is not a valid repo name", bot.id, bot.name)
             continue
         if bot.name.lower() in seen:
             raise OutputCollisionError(
@@ -94,26 +87,15 @@ def draw_thumbnails(
         for card in cards
         if old.get(card.name) != digests[card.name] or not (out_dir / f"{card.name}.png").is_file()
     ]
-    jobs = max(1, jobs or os.cpu_count() or 1)
-    size = max(1, min(64, math.ceil(len(todo) / (jobs * 4))))
-    chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
     failed: dict[str, str] = {}
-    if jobs > 1 and len(chunks) > 1:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(chunks))) as pool:
-            for result in pool.map(_draw_chunk, chunks):
-                failed.update(result)
-    else:
-        for chunk in chunks:
-            failed.update(_draw_chunk(chunk))
+    for result in map_chunked(_draw_chunk, todo, jobs=jobs, min_items=POOL_MIN_ITEMS, max_chunk=MAX_CHUNK):
+        failed.update(result)
     for name, message in sorted(failed.items()):
-        print(message, file=sys.stderr)
+        log.warning("%s", message)
         del digests[name]  # not in the manifest: tried again next time
 
     for name in sorted((set(old) - set(digests)) | set(failed)):
         if snapshot.is_valid_name(name):
             (out_dir / f"{name}.png").unlink(missing_ok=True)
-    snapshot.atomic_write(
-        manifest_path,
-        (json.dumps({"version": DRAW_VERSION, "bots": dict(sorted(digests.items()))}, indent=1) + "\n").encode(),
-    )
+    write_manifest(manifest_path, {"version": DRAW_VERSION, "bots": digests})
     return {card.name: out_dir / f"{card.name}.png" for card in cards if card.name not in failed}
