@@ -1,0 +1,119 @@
+"""What a run says: the closing summary, the progress bar or log lines, and
+one-line reasons for failures (with the token redacted)."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError, RepositoryNotFoundError
+
+from ..errors import FetchError
+
+Outcome = Literal["new", "changed", "unchanged", "removed", "failed"]
+OUTCOMES: tuple[Outcome, ...] = ("new", "changed", "unchanged", "removed", "failed")
+
+
+@dataclass
+class Summary:
+    """What a run did, for the closing lines and the exit code."""
+
+    listed: int = 0
+    counts: Counter[str] = field(default_factory=Counter)
+    removed: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    # Models refused on purpose (a hostile id, an oversize README): reported,
+    # but no failure, since a rerun cannot change them and a nightly that
+    # failed on them would never commit the rest again.
+    refusals: list[str] = field(default_factory=list)
+    refreshed: int = 0  # unchanged cards whose downloads/likes/... were updated
+    interrupted: bool = False
+
+    def add(self, outcome: Outcome, name: str | None = None, reason: str | None = None) -> None:
+        self.counts[outcome] += 1
+        if outcome == "removed" and name:
+            self.removed.append(name)
+        if outcome == "failed":
+            self.failures.append(f"{name}: {reason}")
+
+    def refuse(self, name: str, reason: str) -> None:
+        self.refusals.append(f"{name}: {reason}")
+
+    def lines(self, *, author: str, seconds: float, sent: Counter[str]) -> list[str]:
+        parts = ", ".join(f"{self.counts[o]} {o}" for o in OUTCOMES)
+        head = f"fetch {author}: {self.listed} listed: {parts}"
+        if self.refreshed:
+            head += f" ({self.refreshed} unchanged with new metadata)"
+        if self.refusals:
+            head += f" ({len(self.refusals)} refused)"
+        head += f" in {seconds:.1f} s, {sent['api']} API + {sent['file']} file requests"
+        if self.interrupted:
+            head += " (interrupted: rerun to finish)"
+        out = [head]
+        if self.removed:
+            out.append("removed: " + ", ".join(sorted(self.removed)))
+        out += [f"failed: {line}" for line in sorted(self.failures)]
+        out += [f"refused: {line}" for line in sorted(self.refusals)]
+        return out
+
+
+def _redact(text: str, secret: str | None) -> str:
+    return text.replace(secret, "***") if secret else text
+
+
+def _reason(exc: BaseException) -> str:
+    """One line saying what went wrong with a model."""
+    if isinstance(exc, RepositoryNotFoundError):
+        return "no longer on the Hub (404 after the listing)"
+    if isinstance(exc, HfHubHTTPError) and exc.response is not None:
+        return f"HTTP {exc.response.status_code} from {exc.response.request.url.path}"
+    if isinstance(exc, LocalEntryNotFoundError) and exc.__cause__ is not None:
+        return f"no usable answer to the README's HEAD request ({_reason(exc.__cause__)})"
+    if isinstance(exc, FetchError):
+        return str(exc)
+    first = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
+class _Reporter:
+    """A rich progress bar on a terminal, plain log lines (every 10 %) otherwise."""
+
+    def __init__(self, total: int, *, secret: str | None) -> None:
+        self.total, self.done, self.secret = total, 0, secret
+        self._next_log = 0
+        self._bar: Any = None
+        if total and sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self._bar = Progress(
+                TextColumn("READMEs"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self._task = self._bar.add_task("download", total=total)
+            self._bar.start()
+
+    def log(self, message: str) -> None:
+        message = _redact(message, self.secret)
+        if self._bar is not None:
+            self._bar.console.print(message, markup=False, highlight=False)
+        else:
+            print(message, file=sys.stderr, flush=True)
+
+    def advance(self) -> None:
+        self.done += 1
+        if self._bar is not None:
+            self._bar.advance(self._task)
+        elif self.done >= self._next_log or self.done == self.total:
+            print(f"fetch: {self.done}/{self.total} READMEs", file=sys.stderr, flush=True)
+            self._next_log = self.done + max(1, self.total // 10)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
