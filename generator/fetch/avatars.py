@@ -53,7 +53,7 @@ def cache_avatars(*, cards_dir: Path, workers: int, policy: Policy) -> list[str]
     """Keep ``cards_dir/.avatars`` in step with the avatar URLs the cards use; return summary lines.
 
     Each image is stored once, as a 128 px square JPEG named after its URL
-    (``<sha256(url)[:16]>.jpg``, see :func:`generator.thumbnails.avatar_cache_path`),
+    (``<sha256(url)[:16]>.jpg``, see :func:`generator.snapshot.avatar_cache_path`),
     so pages and thumbnails never hot-link. Most old ``pbs.twimg.com`` URLs are
     dead: a 404 or 410 goes into ``index.json`` (``{"gone": {url: date}}``) and
     is not asked again; images no card uses any more are deleted. Failures are
