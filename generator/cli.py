@@ -92,6 +92,20 @@ def _add_fetch(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="also cache account avatars (small JPEGs) in DIR/.avatars/, so pages and thumbnails can show them",
     )
+    p.add_argument(
+        "--minutes",
+        type=float,
+        default=None,
+        metavar="M",
+        help="deadline of the whole run; then it stops, keeps every whole file and exits 4"
+        f" (default: {config.DEFAULT_FETCH_MINUTES:g}, or GALLERY_FETCH_MINUTES)",
+    )
+    p.add_argument(
+        "--allow-mass-removal",
+        action="store_true",
+        help=f"remove models gone from a complete listing even when more than {config.MASS_REMOVAL_MODELS} "
+        f"(or {config.MASS_REMOVAL_SHARE:.0%} of the snapshot) go at once",
+    )
     p.set_defaults(func=_cmd_fetch)
 
 
@@ -150,13 +164,15 @@ def report_build(run: Callable[[], BuildReport], *, settings: Settings) -> int:
 
 
 def _cmd_fetch(args: argparse.Namespace, settings: Settings) -> int:
-    from .fetch import fetch
+    from .fetch import Policy, fetch
 
     return fetch(
         cards_dir=settings.cards[0],
         author=settings.author,
         workers=settings.fetch_workers,
         avatars=args.avatars,
+        policy=Policy(run_seconds=settings.fetch_minutes * 60),
+        allow_mass_removal=args.allow_mass_removal,
     )
 
 
@@ -195,7 +211,14 @@ def _configure_logging(*, verbose: bool) -> None:
 
 
 #: Flag -> the setting it overrides, per command (for messages that name the flag).
-_FLAGS = {"cards": "--cards", "site_dir": "--out", "jobs": "--jobs", "author": "--author", "fetch_workers": "--workers"}
+_FLAGS = {
+    "cards": "--cards",
+    "site_dir": "--out",
+    "jobs": "--jobs",
+    "author": "--author",
+    "fetch_workers": "--workers",
+    "fetch_minutes": "--minutes",
+}
 
 
 def settings_from(args: argparse.Namespace, environ: dict[str, str] | None = None) -> Settings:
@@ -207,6 +230,7 @@ def settings_from(args: argparse.Namespace, environ: dict[str, str] | None = Non
         "jobs": getattr(args, "jobs", None),
         "author": getattr(args, "author", None),
         "fetch_workers": getattr(args, "workers", None),
+        "fetch_minutes": getattr(args, "minutes", None),
         "verbose": getattr(args, "verbose", None),
     }
     return Settings.from_env(environ, flags=_FLAGS, **overrides)

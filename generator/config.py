@@ -2,8 +2,8 @@
 
 The command line builds a :class:`Settings` once, from the environment
 (:data:`ENVIRONMENT`: ``GALLERY_CARDS``, ``GALLERY_SITE``, ``GALLERY_AUTHOR``,
-``GALLERY_FETCH_WORKERS``, ``GALLERY_SITE_URL``, ``GALLERY_SNAPSHOT_DATE``,
-``GALLERY_PROJECT``) and then its flags, and hands it to the stage it runs.
+``GALLERY_FETCH_WORKERS``, ``GALLERY_FETCH_MINUTES``, ``GALLERY_SITE_URL``,
+``GALLERY_SNAPSHOT_DATE``, ``GALLERY_PROJECT``) and then its flags, and hands it to the stage it runs.
 Nothing reads the environment at import. A bad value fails at once with one
 line naming the variable (or flag) and what is allowed:
 
@@ -39,6 +39,15 @@ MAX_FETCH_WORKERS = 32
 MAX_JOBS = 256
 #: Largest README we accept from the Hub, in bytes (real cards are 3-5 KB).
 MAX_README_BYTES = 256 * 1024
+#: Deadline of a whole fetch run, in minutes: then it stops, keeps every whole file
+#: it wrote and exits 4 (the nightly job's own limit is 90 minutes).
+DEFAULT_FETCH_MINUTES = 60.0
+#: A fetch deadline longer than this (a week) is a typo.
+MAX_FETCH_MINUTES = 7 * 24 * 60.0
+#: A fetch removes at most this many models from the snapshot in one run, or this
+#: share of it if that is more; a bigger drop needs ``--allow-mass-removal``.
+MASS_REMOVAL_MODELS = 10
+MASS_REMOVAL_SHARE = 0.05
 #: A Hub user or organisation name.
 AUTHOR_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
 _DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -79,6 +88,18 @@ def _whole(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
+def parse_minutes(raw: str) -> float:
+    """A number of minutes above 0 and at most :data:`MAX_FETCH_MINUTES`.
+
+    >>> parse_minutes("90"), parse_minutes("0.5")
+    (90.0, 0.5)
+    """
+    value = float(raw.strip())
+    if not 0 < value <= MAX_FETCH_MINUTES:  # also refuses nan
+        raise ValueError(raw)
+    return value
+
+
 def _author(raw: str) -> str:
     if not AUTHOR_RE.fullmatch(raw):
         raise ValueError(raw)
@@ -110,6 +131,10 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
         "GALLERY_FETCH_WORKERS", "fetch_workers", _whole(1, MAX_FETCH_WORKERS),
         f"a whole number from 1 to {MAX_FETCH_WORKERS}",
     ),  # fmt: skip
+    EnvVar(
+        "GALLERY_FETCH_MINUTES", "fetch_minutes", parse_minutes,
+        f"a number of minutes above 0, at most {MAX_FETCH_MINUTES:g}",
+    ),  # fmt: skip
     EnvVar("GALLERY_SITE_URL", "site_url", parse_site_url, "an absolute http(s) URL, e.g. https://example.org/gallery/"),
     EnvVar("GALLERY_SNAPSHOT_DATE", "snapshot_date", parse_day, "a real date written YYYY-MM-DD, e.g. 2021-10-31"),
     EnvVar("GALLERY_PROJECT", "project_dir", _path, "the folder holding mkdocs.yml and docs/"),
@@ -131,6 +156,8 @@ class Settings:
     #: The Hub author: fetched from, and the owner every repo id is read as.
     author: str = DEFAULT_AUTHOR
     fetch_workers: int = DEFAULT_FETCH_WORKERS
+    #: Deadline of a whole fetch run (``fetch --minutes``).
+    fetch_minutes: float = DEFAULT_FETCH_MINUTES
     #: Public URL of the deployed site (canonical links, Open Graph, feed), ``""`` if unknown.
     site_url: str = ""
     #: The date the pages give as the snapshot's; ``None``: worked out (see :class:`generator.snapshot.Snapshot`).
@@ -151,6 +178,9 @@ class Settings:
              "a Hub user or organisation name"),
             ("fetch_workers", self.fetch_workers, lambda v: isinstance(v, int) and 1 <= v <= MAX_FETCH_WORKERS,
              f"a whole number from 1 to {MAX_FETCH_WORKERS}"),
+            ("fetch_minutes", self.fetch_minutes,
+             lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v <= MAX_FETCH_MINUTES,
+             f"a number of minutes above 0, at most {MAX_FETCH_MINUTES:g}"),
             ("jobs", self.jobs, lambda v: v is None or (isinstance(v, int) and 1 <= v <= MAX_JOBS),
              f"a whole number from 1 to {MAX_JOBS}"),
             ("site_url", self.site_url, lambda v: v == "" or v == _or_none(parse_site_url, v),

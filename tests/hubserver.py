@@ -21,7 +21,12 @@ Faults are queued per test with :meth:`HubServer.add_fault`: 401 (a bad token), 
 (with or without ``Retry-After``), 500, 503, a stalled response, a truncated body, a reset
 connection, a corrupted body, a wrong ``X-Repo-Commit``, a HEAD claiming
 ``Content-Length: 0`` (the client then caches an empty file without error) and
-a model that vanishes between listing and download. Hostile listing entries go in ``extra_listing``.
+a model that vanishes between listing and download. Hostile scenarios: a listing page
+without its ``Link`` (the listing ends early), a page cut short with a matching
+``Content-Length`` (invalid JSON, no transport error), a ``Link`` that never advances
+(a cursor loop), a body sent one byte at a time (``trickle``), and a chunked body that
+never ends (``endless``). A fault can let its first ``after`` matching requests pass.
+Hostile listing entries go in ``extra_listing``.
 Every request is logged (method, path, headers) so tests can count them.
 """
 
@@ -45,7 +50,26 @@ import pytest
 
 from generator.corpus import CardSpec
 
-FaultKind = Literal["401", "429", "500", "503", "stall", "truncate", "reset", "corrupt", "wrong-commit", "empty-head", "vanish"]
+FaultKind = Literal[
+    "401",
+    "429",
+    "500",
+    "503",
+    "stall",
+    "truncate",
+    "reset",
+    "corrupt",
+    "wrong-commit",
+    "empty-head",
+    "vanish",
+    # Hostile scenarios (issue 8): listing pages that end the listing early or loop,
+    # bodies that never finish.
+    "no-link",
+    "bad-json",
+    "cursor-loop",
+    "trickle",
+    "endless",
+]
 
 #: Listing fields returned when the client asks for no ``expand``.
 DEFAULT_FIELDS = ("likes", "downloads", "tags", "pipeline_tag", "library_name", "createdAt")
@@ -80,6 +104,7 @@ class Fault:
     method: str | None = None  # None: any method
     times: int = 1  # -1: forever
     retry_after: int | None = None  # for 429/503
+    after: int = 0  # matching requests let through before the fault applies
 
 
 @dataclass(frozen=True)
@@ -111,6 +136,7 @@ class HubServer:
         self.page_size = page_size
         self.stall_seconds = stall_seconds
         self.delay = 0.0  # seconds added to every file response (to kill a run part-way)
+        self.trickle_seconds = 1.0  # between two bytes of a "trickle" body
         self.images: dict[str, bytes] = {}  # path -> bytes served at /avatars/<path> (else 404)
         self.lock = threading.Lock()
         self.stopping = threading.Event()
@@ -171,8 +197,17 @@ class HubServer:
         with self.lock:
             del self.repos[repo_id]
 
-    def add_fault(self, kind: FaultKind, path: str, *, method: str | None = None, times: int = 1, retry_after: int | None = None) -> Fault:
-        fault = Fault(kind, path, method, times, retry_after)
+    def add_fault(
+        self,
+        kind: FaultKind,
+        path: str,
+        *,
+        method: str | None = None,
+        times: int = 1,
+        retry_after: int | None = None,
+        after: int = 0,
+    ) -> Fault:
+        fault = Fault(kind, path, method, times, retry_after, after)
         with self.lock:
             self.faults.append(fault)
         return fault
@@ -207,6 +242,9 @@ class HubServer:
         with self.lock:
             for fault in self.faults:
                 if fault.times != 0 and (fault.method in (None, method)) and re.search(fault.path, path):
+                    if fault.after > 0:
+                        fault.after -= 1
+                        continue
                     fault.times -= 1 if fault.times > 0 else 0
                     return fault
         return None
@@ -283,10 +321,20 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in headers.items():
             self.send_header(name, value)
         empty_head = head and fault is not None and fault.kind == "empty-head" and status == 200
-        self.send_header("Content-Length", "0" if empty_head else str(len(body)))
+        hostile = fault.kind if fault is not None and status in (200, 206) and not head else None
+        if hostile == "bad-json":
+            body = body[: max(1, len(body) // 2)]  # a whole HTTP message holding half a JSON document
+        if hostile == "endless":
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", "0" if empty_head else str(len(body)))
         self.end_headers()
         if head:
             return
+        if hostile == "endless":
+            return self._send_endless()
+        if hostile == "trickle":
+            return self._send_trickle(body)
         if fault and fault.kind == "truncate" and status in (200, 206):
             self.wfile.write(body[: len(body) // 2])
             self.wfile.flush()
@@ -296,6 +344,22 @@ class _Handler(BaseHTTPRequestHandler):
         if fault and fault.kind == "corrupt" and status in (200, 206):
             body = bytes(b ^ 0x20 if 65 <= b <= 90 or 97 <= b <= 122 else b for b in body)
         self.wfile.write(body)
+
+    def _send_endless(self) -> None:
+        """Chunks of 64 KiB for as long as anyone reads them (until the client hangs up)."""
+        chunk = b"%x\r\n%s\r\n" % (65536, b"x" * 65536)
+        self.close_connection = True
+        while not self.hub.stopping.is_set():
+            self.wfile.write(chunk)
+
+    def _send_trickle(self, body: bytes) -> None:
+        """The body one byte per ``trickle_seconds`` (a README at 1 byte/s takes over an hour)."""
+        self.close_connection = True
+        for i in range(len(body)):
+            if self.hub.stopping.wait(self.hub.trickle_seconds):
+                return
+            self.wfile.write(body[i : i + 1])
+            self.wfile.flush()
 
     def _json(self, status: int, data: Any, *, headers: dict[str, str] | None = None, head: bool = False) -> None:
         body = json.dumps(data).encode()
@@ -328,13 +392,16 @@ class _Handler(BaseHTTPRequestHandler):
         fields = query.get("expand") or list(DEFAULT_FIELDS)
         with hub.lock:
             repos = [hub.repos[k] for k in sorted(hub.repos) if author is None or k.startswith(f"{author}/")]
-            items = [hub._listing_item(r, fields) for r in repos] + [dict(x) for x in hub.extra_listing]
+            items = [hub._listing_item(r, fields) for r in repos] + [dict(x) if isinstance(x, dict) else x for x in hub.extra_listing]
         start = int((query.get("cursor") or ["0"])[0])
         page = items[start : start + hub.page_size]
         headers = {}
-        if start + hub.page_size < len(items):
+        fault = getattr(self, "_fault", None)
+        kind = fault.kind if fault is not None else None
+        if start + hub.page_size < len(items) and kind != "no-link":
             params = [(k, v) for k, values in query.items() if k != "cursor" for v in values]
-            params.append(("cursor", str(start + hub.page_size)))
+            # A cursor loop: the "next" page is this very page again, for ever.
+            params.append(("cursor", str(start if kind == "cursor-loop" else start + hub.page_size)))
             headers["Link"] = f'<{hub.url}/api/models?{urlencode(params)}>; rel="next"'
         self._json(200, page, headers=headers, head=head)
 

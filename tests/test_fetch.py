@@ -27,7 +27,18 @@ from generator.fetch import EXPAND, Policy, fetch
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Short waits so faults cost milliseconds, and no budget in the way.
-FAST = Policy(timeout=1.5, retries=3, backoff=0.01, max_backoff=0.05, api_budget=10**6, file_budget=10**6)
+FAST = Policy(
+    timeout=1.5,
+    request_seconds=5.0,
+    task_seconds=10.0,
+    run_seconds=120.0,
+    retries=3,
+    backoff=0.01,
+    max_backoff=0.05,
+    max_pause=2.0,
+    api_budget=10**6,
+    file_budget=10**6,
+)
 
 
 def run(cards: Path, *, workers: int = 4, policy: Policy = FAST) -> int:

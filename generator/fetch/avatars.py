@@ -16,7 +16,7 @@ from huggingface_hub.utils import get_session
 
 from ..errors import FetchError
 from ..snapshot import atomic_write, dump_meta
-from .http import Policy, _Refused
+from .http import DeadlineReached, Deadlines, Policy, _Refused
 from .report import _reason
 
 AVATARS = ".avatars"
@@ -49,7 +49,7 @@ def _avatar_bytes(url: str, *, policy: Policy) -> bytes | None:
     return out.getvalue()
 
 
-def cache_avatars(*, cards_dir: Path, workers: int, policy: Policy) -> list[str]:
+def cache_avatars(*, cards_dir: Path, workers: int, policy: Policy, deadlines: Deadlines | None = None) -> list[str]:
     """Keep ``cards_dir/.avatars`` in step with the avatar URLs the cards use; return summary lines.
 
     Each image is stored once, as a 128 px square JPEG named after its URL
@@ -78,8 +78,11 @@ def cache_avatars(*, cards_dir: Path, workers: int, policy: Policy) -> list[str]
     failures: list[str] = []
     today = datetime.now(timezone.utc).date().isoformat()
 
+    deadlines = deadlines or Deadlines(run_seconds=policy.run_seconds)
+
     def one(url: str) -> Literal["new", "gone"]:
-        data = _avatar_bytes(url, policy=policy)
+        with deadlines.task(policy.task_seconds, f"the avatar {url}"):
+            data = _avatar_bytes(url, policy=policy)
         if data is None:
             return "gone"
         atomic_write(folder / f"{avatar_cache_stem(url)}.jpg", data)
@@ -89,6 +92,9 @@ def cache_avatars(*, cards_dir: Path, workers: int, policy: Policy) -> list[str]
         for url, future in [(u, pool.submit(one, u)) for u in todo]:
             try:
                 outcome = future.result()
+            except DeadlineReached:
+                counts["late"] += 1  # the run's deadline: asked again next run
+                continue
             except Exception as exc:
                 failures.append(f"avatar failed: {url}: {_reason(exc)}")
                 continue
@@ -107,5 +113,5 @@ def cache_avatars(*, cards_dir: Path, workers: int, policy: Policy) -> list[str]
         f"avatars: {len(urls)} used, {cached} cached ({counts['new']} new), {len(gone)} gone"
         f" ({counts['gone']} new), {len(failures)} failed, {len(urls) - len(wanted)} not allowed,"
         f" {counts['pruned']} pruned"
-    )
+    ) + (f", {counts['late']} left for the next run (deadline)" if counts["late"] else "")
     return [head, *failures]

@@ -14,6 +14,17 @@ from ..errors import FetchError
 
 Outcome = Literal["new", "changed", "unchanged", "removed", "failed"]
 OUTCOMES: tuple[Outcome, ...] = ("new", "changed", "unchanged", "removed", "failed")
+#: What each exit code of ``fetch`` means (the last line of every run names it).
+EXIT_MEANINGS: dict[int, str] = {
+    0: "done",
+    1: "something failed (a model keeps its previous card, or nothing was listed)",
+    2: "bad arguments or offline mode",
+    3: "removals withheld (the listing is incomplete, or the drop is too big without --allow-mass-removal); nothing removed",
+    4: "the run's deadline passed; every file written is whole, rerun to go on",
+    130: "interrupted; rerun to finish",
+}
+#: Names listed at most in one "not removed:" line.
+MAX_NAMES_SHOWN = 20
 
 
 @dataclass
@@ -30,6 +41,13 @@ class Summary:
     refusals: list[str] = field(default_factory=list)
     refreshed: int = 0  # unchanged cards whose downloads/likes/... were updated
     interrupted: bool = False
+    #: Why the listing is not known to be complete (None: it is).
+    incomplete: str | None = None
+    #: Models that would have been removed, and why they were not.
+    withheld: list[str] = field(default_factory=list)
+    withheld_reason: str = ""
+    deadline: bool = False  # the run's deadline passed
+    late: list[str] = field(default_factory=list)  # models not fetched for lack of time
 
     def add(self, outcome: Outcome, name: str | None = None, reason: str | None = None) -> None:
         self.counts[outcome] += 1
@@ -41,6 +59,19 @@ class Summary:
     def refuse(self, name: str, reason: str) -> None:
         self.refusals.append(f"{name}: {reason}")
 
+    def withhold(self, names: list[str], reason: str) -> None:
+        self.withheld, self.withheld_reason = sorted(names), reason
+
+    def exit_code(self) -> int:
+        """130, 3, 1, 4 or 0: the first that applies (see ``EXIT_MEANINGS``)."""
+        if self.interrupted:
+            return 130
+        if self.withheld or self.incomplete:
+            return 3
+        if self.counts["failed"]:
+            return 1
+        return 4 if self.deadline else 0
+
     def lines(self, *, author: str, seconds: float, sent: Counter[str]) -> list[str]:
         parts = ", ".join(f"{self.counts[o]} {o}" for o in OUTCOMES)
         head = f"fetch {author}: {self.listed} listed: {parts}"
@@ -51,15 +82,28 @@ class Summary:
         head += f" in {seconds:.1f} s, {sent['api']} API + {sent['file']} file requests"
         if self.interrupted:
             head += " (interrupted: rerun to finish)"
+        if self.incomplete:
+            head += " (listing incomplete)"
+        if self.deadline:
+            head += f" (deadline reached: {len(self.late)} not fetched, rerun to go on)"
         out = [head]
+        if self.incomplete:
+            out.append(f"listing incomplete: {self.incomplete}")
         if self.removed:
             out.append("removed: " + ", ".join(sorted(self.removed)))
+        if self.withheld:
+            shown = ", ".join(self.withheld[:MAX_NAMES_SHOWN])
+            more = f" and {len(self.withheld) - MAX_NAMES_SHOWN:,} more" if len(self.withheld) > MAX_NAMES_SHOWN else ""
+            out.append(f"not removed ({self.withheld_reason}): {len(self.withheld):,} models: {shown}{more}")
         out += [f"failed: {line}" for line in sorted(self.failures)]
         out += [f"refused: {line}" for line in sorted(self.refusals)]
         return out
 
 
 def _redact(text: str, secret: str | None) -> str:
+    """``text`` without the token, and printable whatever it holds (a lone
+    surrogate from the Hub would otherwise crash the print)."""
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     return text.replace(secret, "***") if secret else text
 
 
