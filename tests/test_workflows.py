@@ -450,6 +450,47 @@ def test_nightly_steps_refresh_commit_and_push_against_the_test_hub(hub: HubServ
 
 
 @pytest.mark.slow
+def test_nightly_commits_nothing_after_an_incomplete_listing_but_commits_what_a_late_fetch_got(
+    hub: HubServer, checkout: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """fetch exit 3 (a listing not known to be complete) commits nothing; exit 4 (fetch's own
+    deadline) commits the whole files it wrote, with a warning, and deploys them."""
+    work = checkout
+    specs = corpus.generate(12, seed=12)
+    hub.load(specs)
+    nightly(work)
+    head = origin_head(work)
+
+    # Night 2: page 2 of 6 comes without its Link. Removals are withheld, and
+    # the night commits nothing, not even the card that did change.
+    hub.page_size = 2
+    hub.update(f"huggingtweets/{specs[0].name}", specs[0].to_bytes() + b"\nretrained\n")
+    hub.add_fault("no-link", r"^/api/models$", after=1, times=1)
+    result, outputs = nightly(work)
+    assert result.returncode != 0 and outputs == {}
+    assert "fetch exit 3: removals withheld" in result.stdout
+    assert "::error::make fetch failed (fetch exit 3)" in result.stdout
+    assert origin_head(work) == head and git(work, "rev-parse", "HEAD") == head
+    git(work, "checkout", "-q", "--", "cards")  # the next night starts from a fresh checkout
+    git(work, "clean", "-q", "-d", "-f", "--", "cards")
+
+    # Night 3: every card changed, and the Hub is too slow to fetch them all in
+    # fetch's deadline (3 s here): what it got is committed and deployed.
+    for spec in specs:
+        hub.update(f"huggingtweets/{spec.name}", spec.to_bytes() + b"\nv3\n")
+    hub.delay = 0.8
+    monkeypatch.setenv("GALLERY_FETCH_MINUTES", "0.05")
+    _, outputs = nightly(work)  # the fetch step passed (with a warning), so the commit step ran
+    assert outputs["sha"] == origin_head(work) != head
+    message = git(work, "log", "-1", "--format=%B", "main")
+    assert message.startswith("cards: nightly refresh, 0 new, ") and "(deadline reached: " in message, message
+    changed = [p for p in git(work, "show", "--name-only", "--format=", "main").splitlines() if p.endswith("README.md")]
+    assert 0 < len(changed) < len(specs)
+    for path in changed:
+        assert (work / path).read_bytes().endswith(b"\nv3\n")
+
+
+@pytest.mark.slow
 def test_nightly_then_build_publishes_the_fetched_cards_and_a_restored_image_cache_spares_the_redraw(
     hub: HubServer, checkout: Path
 ) -> None:
