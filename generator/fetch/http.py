@@ -48,8 +48,11 @@ TIMEOUT_SECONDS = 30.0
 REQUEST_SECONDS = 120.0
 #: One task (a README, a listing page) over all its attempts and Retry-After pauses.
 TASK_SECONDS = 300.0
-#: The longest ``Retry-After`` honoured; the Hub's windows are 5 minutes.
+#: The longest ``Retry-After`` waited for (the Hub's windows are 5 minutes); a
+#: longer one fails the request at once, and every request of its kind while it runs.
 MAX_PAUSE_SECONDS = 300.0
+#: A ``Retry-After`` is believed up to this long (a day); longer ones are taken as this.
+MAX_RETRY_AFTER_SECONDS = 86400.0
 #: Listing pages followed at most (the Hub serves up to 1,000 models a page).
 MAX_LISTING_PAGES = 1000
 #: Bytes read at most from one API answer (a listing page of 1,000 models is ~2 MB).
@@ -75,7 +78,7 @@ class Policy:
     retries: int = 4  # our retries per README or listing page (the client's own are cut short)
     backoff: float = 2.0  # first wait before a retry, doubled each time
     max_backoff: float = 60.0
-    max_pause: float = MAX_PAUSE_SECONDS  # longest Retry-After honoured
+    max_pause: float = MAX_PAUSE_SECONDS  # longest Retry-After waited for
     api_budget: int = 450
     file_budget: int = 2700
     window: float = 300.0  # seconds the budgets apply to
@@ -97,6 +100,10 @@ class DeadlineReached(FetchError):
 
 class _TooSlow(FetchError):
     """One request or task took longer than its own deadline."""
+
+
+class _WontWait(_TooSlow):
+    """A wait (for a ``Retry-After``) that would outlast the task: not begun, and not retried."""
 
 
 class _HubBusy(FetchError):
@@ -148,15 +155,22 @@ class Deadlines:
         task = getattr(self._local, "task", None)
         return min(self.run, task[0] if task else math.inf) - time.monotonic()
 
-    def check(self, *, wait: float = 0.0, run_only: bool = False) -> None:
-        """Raise if the run's or the task's deadline passes within ``wait`` seconds."""
+    def check(self, *, wait: float = 0.0, run_only: bool = False, why: str = "") -> None:
+        """Raise if the run's or the task's deadline passes within ``wait``
+        seconds (a wait for ``why``): :class:`_TooSlow` for the task (a
+        failure), :class:`DeadlineReached` for the run (the model is left for
+        the next run)."""
         now = time.monotonic()
-        if now + wait >= self.run:
+        if now >= self.run:
             minutes = (self.run_seconds or 0) / 60
             raise DeadlineReached(f"the run's {minutes:g}-minute deadline passed")
         task = getattr(self._local, "task", None)
         if not run_only and task is not None and now + wait >= task[0]:
+            if wait and why:
+                raise _WontWait(f"{task[1]} cannot wait {wait:.0f} s ({why}): past its {task[2]:g}-second deadline")
             raise _TooSlow(f"{task[1]} took longer than its {task[2]:g}-second deadline")
+        if now + wait >= self.run:
+            raise DeadlineReached(f"cannot wait {wait:.0f} s ({why or 'a pause'}) before the run's deadline")
 
 
 class RequestBudget:
@@ -194,7 +208,8 @@ class RequestBudget:
                     self.sent[kind] += 1
                     return
             if deadlines is not None:
-                deadlines.check(wait=delay, run_only=full >= paused)
+                why = "for the request budget" if full >= paused else "the Hub's Retry-After"
+                deadlines.check(wait=delay, run_only=full >= paused, why=why)
                 if full >= paused:
                     deadlines.extend(delay)
             time.sleep(delay)
@@ -300,7 +315,8 @@ def _hooked_session(*, endpoint: str, policy: Policy, budget: RequestBudget, dea
         if response.status_code in RETRY_STATUSES:
             seconds = _retry_after(response.headers)
             if response.status_code in (429, 503) and seconds is not None:
-                budget.pause(kind, min(seconds, policy.max_pause))
+                # The whole pause, however long: requests that cannot wait it out fail at once.
+                budget.pause(kind, min(seconds, MAX_RETRY_AFTER_SECONDS))
             raise _HubBusy(response.status_code, response.request.url.path, seconds)
         if kind == "file" and response.is_success:
             size = response.headers.get("x-linked-size") or response.headers.get("content-length") or "0"
@@ -329,7 +345,7 @@ def _hooked_session(*, endpoint: str, policy: Policy, budget: RequestBudget, dea
 
 #: Not worth a retry: refusals, definite answers, and a metadata HEAD that the
 #: client itself already retried with backoff (LocalEntryNotFoundError).
-_PERMANENT = (_Refused, RepositoryNotFoundError, RevisionNotFoundError, GatedRepoError, LocalEntryNotFoundError)
+_PERMANENT = (_Refused, _WontWait, RepositoryNotFoundError, RevisionNotFoundError, GatedRepoError, LocalEntryNotFoundError)
 
 
 def _transient(exc: BaseException) -> bool:
@@ -357,7 +373,8 @@ def _exc_retry_after(exc: BaseException | None) -> float:
 def _with_retries(call: Callable[[int], T], *, policy: Policy, deadlines: Deadlines, what: str) -> T:
     """Run ``call(attempt)`` as one task of ``policy.task_seconds`` at most,
     retrying transient failures with exponential backoff (at least as long as
-    any ``Retry-After``, at most ``policy.max_pause``) up to ``policy.retries``
+    any ``Retry-After``; a longer one than ``policy.max_pause`` is not waited
+    for) up to ``policy.retries``
     times. A wait that would outlast the task or the run is not begun: the last
     error is raised instead."""
     with deadlines.task(policy.task_seconds, what):
@@ -368,8 +385,9 @@ def _with_retries(call: Callable[[int], T], *, policy: Policy, deadlines: Deadli
                 if attempt == policy.retries or not _transient(exc):
                     raise
                 backoff = min(policy.max_backoff, policy.backoff * 2**attempt)
-                pause = max(backoff, min(_exc_retry_after(exc), policy.max_pause))  # a Retry-After of hours: no
-                if pause >= deadlines.remaining():
+                retry_after = _exc_retry_after(exc)
+                pause = max(backoff, retry_after)
+                if retry_after > policy.max_pause or pause >= deadlines.remaining():  # a Retry-After of hours: no
                     raise
                 time.sleep(pause)
     raise AssertionError("unreachable")

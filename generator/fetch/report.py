@@ -70,7 +70,7 @@ class Summary:
             return 3
         if self.counts["failed"]:
             return 1
-        return 4 if self.deadline else 0
+        return 4 if self.deadline or self.late else 0
 
     def lines(self, *, author: str, seconds: float, sent: Counter[str]) -> list[str]:
         parts = ", ".join(f"{self.counts[o]} {o}" for o in OUTCOMES)
@@ -84,7 +84,7 @@ class Summary:
             head += " (interrupted: rerun to finish)"
         if self.incomplete:
             head += " (listing incomplete)"
-        if self.deadline:
+        if self.deadline or self.late:
             head += f" (deadline reached: {len(self.late)} not fetched, rerun to go on)"
         out = [head]
         if self.incomplete:

@@ -318,9 +318,17 @@ def fetch(
     a rerun goes on from there); 130: interrupted. When several apply, the
     first of 130, 3, 1, 4 wins. Reads ``HF_ENDPOINT``, ``HF_TOKEN`` and
     ``HF_HUB_OFFLINE`` now, not at import. ``avatars``: also refresh the avatar
-    cache (:func:`cache_avatars`) once the cards are in.
+    cache (:func:`cache_avatars`) once the cards are in. The last line printed
+    is always ``fetch exit N: meaning``.
     """
-    policy = policy or Policy()
+    code = _fetch(
+        cards_dir=cards_dir, author=author, workers=workers, avatars=avatars, policy=policy or Policy(), allow_mass_removal=allow_mass_removal
+    )
+    print(f"fetch exit {code}: {EXIT_MEANINGS[code]}", flush=True)
+    return code
+
+
+def _fetch(*, cards_dir: Path, author: str, workers: int, avatars: bool, policy: Policy, allow_mass_removal: bool) -> int:
     if _offline():
         print("error: cannot fetch while HF_HUB_OFFLINE is set (offline mode); unset it to refresh the cards", file=sys.stderr)
         return 2
@@ -439,8 +447,6 @@ def fetch(
         if avatars and not summary.interrupted and not summary.deadline:
             avatar_lines = cache_avatars(cards_dir=cards_dir, workers=workers, policy=policy, deadlines=deadlines)
 
-    code = summary.exit_code()
     for line in summary.lines(author=author, seconds=time.monotonic() - deadlines.started, sent=budget.sent) + avatar_lines:
         print(_redact(line, secret), flush=True)
-    print(f"fetch exit {code}: {EXIT_MEANINGS[code]}", flush=True)
-    return code
+    return summary.exit_code()
