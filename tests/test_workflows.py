@@ -89,6 +89,7 @@ def all_steps() -> Iterator[tuple[str, str, dict[str, Any]]]:
 
 def make_targets(script: str) -> list[str]:
     """The targets of every ``make`` command in a shell script (options and VAR=value skipped)."""
+    script = re.sub(r"(?<!\\)\n", " ;\n", script)  # a line break ends a command, as ';' does
     lexer = shlex.shlex(script, posix=True, punctuation_chars=True)
     lexer.whitespace_split = True
     tokens, targets, command, i = list(lexer), [], False, 0
@@ -298,6 +299,8 @@ def test_every_make_target_the_workflows_run_exists() -> None:
 def test_make_target_parser() -> None:
     script = 'make fetch 2>&1 | tee "$x"; make -s site ARGS="--out y" >log && echo make test; make'
     assert make_targets(script) == ["fetch", "site"]
+    assert make_targets("set +e\nmake fetch | tee log\nstatus=${PIPESTATUS[0]}") == ["fetch"]
+    assert make_targets("echo a \\\n  make b") == []  # a continued line is one command
 
 
 # --- the nightly's steps, run for real against the test Hub -----------------
