@@ -1,4 +1,4 @@
-"""Rendering: escaping per context, safe output paths, collisions, ordering, and the statistics aggregates."""
+"""Rendering: escaping per context, safe output paths, collisions, ordering."""
 
 from __future__ import annotations
 
@@ -16,37 +16,10 @@ from generator import render, site, stats
 from generator.errors import BuildError, OutputCollisionError
 from generator.models import Bot, HubMeta, User
 
+from .factories import make_bot
+
 EVIL = '<script>alert("x")</script> "q" \'s\' & {{ 7*7 }} {% if %}'
 EVIL_PROMPT = 'say "hi"\n```\n<script>alert(1)</script> {{ x }}'
-
-
-def make_bot(
-    name: str,
-    *,
-    users: tuple[User, ...] | None = None,
-    kind: str | None = None,
-    hub: HubMeta | None = None,
-    **kw: object,
-) -> Bot:
-    handles = tuple(sorted(name.lower().split("-")))
-    users = users if users is not None else tuple(User(h, h.title(), None, 100, 10, 20, 70) for h in handles)
-    fields: dict[str, object] = dict(
-        id=f"huggingtweets/{name}",
-        name=name,
-        handles=handles,
-        kind=kind or ("bot" if len(handles) == 1 else "cyborg"),
-        users=users,
-        era="2021-05-07",
-        template="2021-05-07_c74eb83",
-        thumbnail=None,
-        thumbnail_date=None,
-        widget_prompt="My dream is",
-        wandb_preprocess="https://wandb.ai/wandb/huggingtweets/runs/aaa",
-        wandb_train="https://wandb.ai/wandb/huggingtweets/runs/bbb",
-        hub=hub or HubMeta(),
-    )
-    fields.update(kw)
-    return Bot(**fields)  # type: ignore[arg-type]
 
 
 def hostile_bot() -> Bot:
@@ -196,48 +169,6 @@ def test_clear_generated_keeps_hand_written_files(tmp_path):
     assert (tmp_path / "about.md").read_text() == "hand"
     assert sorted(p.name for p in (tmp_path / "bots").iterdir()) == ["b.md"]
     assert not (tmp_path / "accounts/a.md").exists()
-
-
-# --- statistics aggregates ----------------------------------------------------------
-
-
-def test_totals_and_shares():
-    bots = [make_bot("a"), make_bot("b-c"), make_bot("d", users=(User("d", None, None, None, None, None, None),))]
-    t = stats.totals(bots)
-    assert (t.bots, t.single, t.cyborgs, t.accounts) == (3, 2, 1, 4)
-    assert (t.tweets_downloaded, t.tweets_kept) == (300, 210)
-    s = stats.shares(bots[1])
-    assert (s.kept, s.retweets, s.short) == (0.7, 0.1, 0.2)
-    assert stats.shares(bots[2]) is None
-    assert stats.shares(make_bot("z", users=(User("z", "Z", None, 0, 0, 0, 0),))) is None
-
-
-def test_per_month_fills_gaps():
-    bots = [
-        make_bot("a", hub=HubMeta(created_at="2022-11-03T00:00:00Z")),
-        make_bot("b", thumbnail_date="2023-02-01T10:00:00+00:00"),
-        make_bot("c", hub=HubMeta(created_at="2023-02-27T00:00:00Z")),
-        make_bot("d"),
-    ]
-    assert stats.per_month(bots) == [("2022-11", 1), ("2022-12", 0), ("2023-01", 0), ("2023-02", 2)]
-    assert stats.per_month([make_bot("x")]) == []
-
-
-def test_top_partners_eras_quality():
-    bots = [
-        make_bot("a-b", hub=HubMeta(downloads=3)),
-        make_bot("a-c", hub=HubMeta(downloads=3, likes=2)),
-        make_bot("c", hub=HubMeta(downloads=10), era="unknown", problems=("p1",)),
-        make_bot("d", users=(User(None, "D", None, None, 1, 1, 1),), problems=("p1", "p2")),
-    ]
-    assert [(b.name, v) for b, v in stats.top(bots, key="downloads", n=2)] == [("c", 10), ("a-b", 3)]
-    assert [b.name for b, _ in stats.top(bots, key="likes")] == ["a-c"]
-    assert stats.cyborg_partners(bots) == [("a", 2), ("b", 1), ("c", 1)]
-    eras = dict(stats.eras(bots))
-    assert eras["May 2021 - 2023"] == 3 and eras["unknown"] == 1 and len(eras) == 7
-    q = stats.quality(bots)
-    assert (q.with_problems, q.unknown_counts, q.unmapped_columns, q.unknown_era, q.no_hub_meta) == (2, 1, 1, 1, 1)
-    assert q.problems == (("p1", 2), ("p2", 1))
 
 
 def test_cached_avatars_are_copied_and_shown_never_hot_linked(tmp_path):

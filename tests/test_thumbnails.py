@@ -14,8 +14,11 @@ from PIL import Image
 
 from generator import thumbnails
 from generator.errors import OutputCollisionError
-from generator.models import Bot, User
+from generator.models import Bot
 from generator.thumbnails import avatar_cache_path, clean_text, draw_thumbnails
+
+from . import factories
+from .factories import make_user
 
 HARD_NAMES = [
     "山田太郎",
@@ -35,26 +38,12 @@ HARD_NAMES = [
 
 
 def make_bot(name: str, users: list[tuple], *, prompt: str | None = None) -> Bot:
-    """users: (handle, display name, kept, short, retweets[, avatar url])."""
-    recs = []
-    for handle, display, kept, short, rts, *avatar in users:
-        downloaded = None if kept is None else kept + short + rts
-        url = avatar[0] if avatar else f"https://pbs.twimg.com/profile_images/1/{handle}_400x400.jpg"
-        recs.append(User(handle, display, url, downloaded, rts, short, kept))
-    return Bot(
-        id=f"huggingtweets/{name}",
-        name=name,
-        handles=tuple(sorted(u.handle for u in recs if u.handle)),
-        kind="bot" if len(recs) == 1 else "cyborg",
-        users=tuple(recs),
-        era="2021-05-07",
-        template="2021-05-07_c74eb83",
-        thumbnail=None,
-        thumbnail_date=None,
-        widget_prompt=prompt,
-        wandb_preprocess=None,
-        wandb_train=None,
+    """users: (handle, display name, kept, short, retweets[, avatar url]); the shared factory does the rest."""
+    columns = tuple(
+        make_user(handle, display, kept, short, rts, avatar=avatar[0] if avatar else f"https://pbs.twimg.com/profile_images/1/{handle}_400x400.jpg")
+        for handle, display, kept, short, rts, *avatar in users
     )
+    return factories.make_bot(name, users=columns, widget_prompt=prompt)
 
 
 def _bots() -> list[Bot]:
