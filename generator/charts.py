@@ -35,7 +35,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from .style import FONT_FAMILY, clean_text, mpl_style
 
-__all__ = ["Chart", "bar_chart", "histogram", "line_chart"]
+__all__ = ["Chart", "MAX_BINS", "bar_chart", "bin_edges", "histogram", "line_chart"]
 
 GREY = "#8a8f98"  # 3.3:1 on white, 4.9:1 on Material's slate: readable in both themes
 ACCENT = "#4c8df6"
@@ -54,6 +54,9 @@ _SVG_RC = {
     "font.family": [*FONT_FAMILY, "sans-serif"],  # the browser's own sans-serif last
 }
 _MAX_LABEL = 32  # characters of a bar label on the chart; the table has them in full
+#: Most bins a histogram has, whatever its values: one bar (and one table row)
+#: per bin, so a single huge value must widen the bins, not multiply them.
+MAX_BINS = 60
 
 
 @dataclass(frozen=True)
@@ -160,6 +163,28 @@ def bar_chart(
     return Chart(out, title, "", xlabel or "value", tuple(zip(names, numbers)))
 
 
+def bin_edges(top: float, *, step: int, max_bins: int = MAX_BINS) -> list[int]:
+    """Edges ``0, w, 2w, ...`` up to the first at or above ``top``, at most ``max_bins`` bins.
+
+    ``w`` is ``step`` when that gives few enough bins, else the smallest of
+    ``step`` times 2, 5, 10, 20, 50... that does, so the count of bins is
+    bounded whatever ``top`` is.
+
+    >>> bin_edges(1200, step=500)
+    [0, 500, 1000, 1500]
+    >>> edges = bin_edges(10**20, step=500); len(edges) - 1 <= MAX_BINS, edges[1]
+    (True, 2500000000000000000)
+    """
+    width, factors = step, ((2, 1), (5, 2), (2, 1))  # x1, x2, x5, x10, x20, x50, ... (exact integers)
+    i = 0
+    while -(-top // width) > max_bins:
+        num, den = factors[i % 3]
+        width = width * num // den
+        i += 1
+    bins = max(1, int(-(-top // width)))
+    return [k * width for k in range(bins + 1)]
+
+
 def histogram(*, out: Path, title: str, values: Sequence[float], bins: Sequence[float], xlabel: str) -> Chart:
     """How many ``values`` fall in each bin between consecutive ``bins`` edges.
 
@@ -171,6 +196,8 @@ def histogram(*, out: Path, title: str, values: Sequence[float], bins: Sequence[
     edges = [float(b) for b in bins]
     if len(edges) < 2 or any(b <= a for a, b in zip(edges, edges[1:])):
         raise ValueError(f"chart {title!r}: bins must be at least two increasing edges, got {list(bins)!r}")
+    if len(edges) - 1 > MAX_BINS:
+        raise ValueError(f"chart {title!r}: {len(edges) - 1} bins, more than MAX_BINS ({MAX_BINS}); see bin_edges")
     data = np.clip(np.asarray([float(v) for v in values], dtype=float), edges[0], edges[-1])
     if not np.all(np.isfinite(data)):
         raise ValueError(f"chart {title!r}: values must be finite numbers")

@@ -155,6 +155,8 @@ def report_build(run: Callable[[], BuildReport], *, settings: Settings) -> int:
             print(f"  ... and {len(ranked) - SUMMARY_KINDS} more kinds", file=sys.stderr)
         more = "" if settings.verbose else "--verbose lists them card by card; "
         print(f"  ({more}see the data quality section: {settings.site_dir / QUALITY_PAGE})", file=sys.stderr)
+    for line in report.skipped_lines:  # each is a bot missing from the site: always listed, one line each
+        print(line, file=sys.stderr)
     print(
         f"built {len(report.bots)} bot pages ({report.problems} cards with problems, "
         f"{report.skipped} skipped) -> {settings.site_dir}",

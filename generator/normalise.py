@@ -15,23 +15,19 @@ import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from datetime import datetime, timezone
 from pathlib import Path
 
+from . import budget, validate
 from .models import COUNT_FIELDS, Bot, HubMeta, User
 from .parse import ParsedCard, parse_card, thumbnail_epoch_ms
 from .config import DEFAULT_AUTHOR
 from .pool import map_chunked
 from .snapshot import CardSource, Snapshot, is_valid_name, iter_sources
+from .validate import Checker, quote
 
 #: A card takes ~3.5 ms: below this many, starting processes costs more than it saves.
 POOL_MIN_ITEMS = 400
 UNMAPPED = "cannot tell which table column is which handle (columns follow the typed order, the repo id is sorted)"
-
-
-def _int(cell: str) -> int | None:
-    s = cell.replace(",", "").replace("\u202f", "").replace(" ", "")
-    return int(s) if s.isascii() and s.isdigit() else None
 
 
 def split_names(joined: str | None, table_raw: str | None, n: int) -> list[str] | None:
@@ -50,7 +46,7 @@ def split_names(joined: str | None, table_raw: str | None, n: int) -> list[str] 
     seps = [" & ", " | "] if joined is not None else [" | "]
     base, sep = sources[0], seps[0]
     parts = base.split(sep)
-    if len(parts) < n:
+    if len(parts) < n or budget.split_candidates(len(parts), n) > budget.MAX_SPLIT_CANDIDATES:
         return None
     found: list[list[str]] = []
     for cuts in itertools.combinations(range(1, len(parts)), n - 1):
@@ -63,18 +59,25 @@ def split_names(joined: str | None, table_raw: str | None, n: int) -> list[str] 
     return found[0] if found else None
 
 
-def _thumbnail_date(url: str | None) -> str | None:
-    ms = thumbnail_epoch_ms(url)
-    if ms is None:
+def split_budget_problem(joined: str | None, table_raw: str | None, n: int) -> str | None:
+    """A problem when splitting the names would try more candidates than :data:`budget.MAX_SPLIT_CANDIDATES`."""
+    base, sep = (joined, " & ") if joined is not None else (table_raw, " | ")
+    if base is None:
         return None
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).isoformat()
+    parts = base.count(sep) + 1
+    if budget.split_candidates(parts, n) > budget.MAX_SPLIT_CANDIDATES:
+        return (
+            f"cannot split the display names: {parts:,} {sep.strip()!r}-separated parts for {n} handles "
+            f"is more than {budget.MAX_SPLIT_CANDIDATES:,} ways to try"
+        )
+    return None
 
 
 def _http(url: str | None) -> str | None:
     return url if url and url.startswith(("http://", "https://")) else None
 
 
-def _users(card: ParsedCard, handles: tuple[str, ...], problems: list[str]) -> tuple[User, ...]:
+def _users(card: ParsedCard, handles: tuple[str, ...], problems: list[str], check: Checker) -> tuple[User, ...]:
     n = len(handles)
     columns = max((len(v) for v in card.rows.values()), default=0)
     if card.rows and any(len(v) != columns for v in card.rows.values()):
@@ -84,11 +87,12 @@ def _users(card: ParsedCard, handles: tuple[str, ...], problems: list[str]) -> t
         problems.append(f"data table has {columns} value columns for {n} handles")
 
     if card.era == "2021-05-07" or n > 1:
-        names = split_names(card.header_name, card.table_header_raw, n)
+        over = split_budget_problem(card.header_name, card.table_header_raw, n)
+        names = split_names(card.header_name, card.table_header_raw, n) if over is None else None
         if names is None and len(card.table_header) == n:
             names = list(card.table_header)
         if names is None:
-            problems.append(f"cannot split the display names {card.header_name!r} into {n}")
+            problems.append(over or f"cannot split the display names {quote(card.header_name)} into {n}")
     else:
         names = [card.header_name] if card.header_name is not None else None
         if names is None and card.avatars:
@@ -102,18 +106,16 @@ def _users(card: ParsedCard, handles: tuple[str, ...], problems: list[str]) -> t
         counts = {}
         for f in COUNT_FIELDS:
             cells = card.rows.get(f, ())
-            value = _int(cells[i]) if i < len(cells) else None
-            if i < len(cells) and value is None:
-                problems.append(f"{f.replace('_', ' ')} of user {i + 1} is not a number: {cells[i]!r}")
-            counts[f] = value
-        name = names[i]
+            what = f"{f.replace('_', ' ')} of user {i + 1}"
+            counts[f] = check.count(cells[i], what=what) if i < len(cells) else None
+        name = check.name(names[i], what=f"display name of user {i + 1}")
         if name is not None and "\ufffd" in name:
-            problems.append(f"display name of user {i + 1} has characters lost to mojibake: {name!r}")
+            problems.append(f"display name of user {i + 1} has characters lost to mojibake: {quote(name)}")
         users.append(
             User(
                 handle=handles[0] if n == 1 else None,
                 name=name,
-                avatar=visible[i] if i < len(visible) else None,
+                avatar=check.url(visible[i], what=f"avatar URL of user {i + 1}") if i < len(visible) else None,
                 **counts,
             )
         )
@@ -134,7 +136,9 @@ def normalise_source(source: CardSource) -> Bot:
     problems = list(source.problems)
     # Handles come from the repo id only when it is a well-formed one.
     handles = tuple(sorted(h.lower() for h in source.name.split("-"))) if is_valid_name(source.name) else ()
-    hub = HubMeta.from_json(source.meta)
+    hub, meta_problems = validate.hub_meta(source.meta)
+    problems.extend(meta_problems)
+    check = Checker(problems)
     if source.readme is None:
         if not problems:
             problems.append("no README on the Hub" if not hub.has_readme else "no README.md in the snapshot")
@@ -143,11 +147,16 @@ def normalise_source(source: CardSource) -> Bot:
         card = parse_card(source.readme)
         problems.extend(card.problems)
     if card.header_handle and card.header_handle.lower() != source.name.lower():
-        problems.append(f"header names @{card.header_handle}, the repo is {source.name}")
+        problems.append(f"header names @{validate.quote(card.header_handle)[1:-1]}, the repo is {source.name}")
     kind = "cyborg" if len(handles) > 1 else "bot"
     if card.badge and card.badge.lower() != kind:
         problems.append(f"header says AI {card.badge} for {len(handles)} handle(s)")
-    users = _users(card, handles, problems) if handles else ()
+    users = _users(card, handles, problems, check) if handles else ()
+    thumbnail = check.url(card.thumbnail, what="thumbnail URL")
+    prompt = check.text(card.widget_prompt, what="widget prompt", limit=validate.MAX_PROMPT_CHARS)
+    preprocess = check.url(_http(card.wandb_preprocess), what="W&B preprocess run URL")
+    train = check.url(_http(card.wandb_train), what="W&B training run URL")
+    thumbnail_date = check.epoch_ms(thumbnail_epoch_ms(thumbnail), what="thumbnail time")
     return Bot(
         id=source.repo_id,
         name=source.name,
@@ -156,14 +165,14 @@ def normalise_source(source: CardSource) -> Bot:
         users=users,
         era=card.era,
         template=card.template,
-        thumbnail=card.thumbnail,
-        thumbnail_date=_thumbnail_date(card.thumbnail),
-        widget_prompt=card.widget_prompt,
-        wandb_preprocess=_http(card.wandb_preprocess),
-        wandb_train=_http(card.wandb_train),
+        thumbnail=thumbnail,
+        thumbnail_date=thumbnail_date,
+        widget_prompt=prompt,
+        wandb_preprocess=preprocess,
+        wandb_train=train,
         hub=hub,
-        problems=tuple(dict.fromkeys(problems)),
-        source=str(source.path),
+        problems=validate.cap_problems(problems),
+        source=source.rel or source.path.name,
     )
 
 
@@ -233,10 +242,17 @@ def _unreadable(source: CardSource, exc: Exception) -> Bot:
     return Bot(
         id=source.repo_id,
         name=source.name,
-        hub=HubMeta.from_json(source.meta),
-        problems=(*source.problems, f"could not be read: {type(exc).__name__}: {exc}"),
-        source=str(source.path),
+        hub=_hub_or_empty(source.meta),
+        problems=validate.cap_problems((*source.problems, f"could not be read: {type(exc).__name__}: {exc}")),
+        source=source.rel or source.path.name,
     )
+
+
+def _hub_or_empty(meta: dict) -> HubMeta:
+    try:
+        return validate.hub_meta(meta)[0]
+    except Exception:  # noqa: BLE001  (the record of a failure must not fail too)
+        return HubMeta()
 
 
 def _normalise_batch(sources: list[CardSource]) -> list[Bot]:

@@ -25,6 +25,7 @@ from bs4 import BeautifulSoup, Tag
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from . import budget
 from .card_templates import PLACEHOLDERS, REGISTRY, TEMPLATE_ERA, UNFILLED_RE  # noqa: F401 (re-exported)
 from .models import Era
 
@@ -144,6 +145,8 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str, int, list[str]]:
         return {}, text, 0, ["front matter is not closed by a '---' line"]
     raw = "\n".join(lines[1:end])
     body = "\n".join(lines[end + 1 :])
+    if (over := budget.over_yaml_budget(raw)) is not None:  # the C loader could crash on it
+        return {}, body, end + 1, [over]
     try:
         data = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
@@ -317,10 +320,18 @@ def _links(tokens: list[Token]) -> dict[str, str]:
 
 
 def parse_card(data: bytes) -> ParsedCard:
-    """Read one card's bytes into a :class:`ParsedCard`; never raises on bad input."""
+    """Read one card's bytes into a :class:`ParsedCard`; never raises on bad input.
+
+    A card over the parse budget (:mod:`generator.budget`: bytes, lines,
+    HTML nesting) is not parsed: it gets only the problem saying so.
+    """
+    if (over := budget.over_size_budget(data)) is not None:
+        return ParsedCard(problems=(over,))
     if not data.strip():
         return ParsedCard(problems=("README is empty",))
     text, problems = decode(data)
+    if (over := budget.over_html_budget(text)) is not None:
+        return ParsedCard(problems=(*problems, over))
     front, body, _, fm_problems = split_front_matter(text)
     problems += fm_problems
     unfilled = sorted(set(_UNFILLED.findall(text)))

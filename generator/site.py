@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import os
 import shutil
 import time
 from collections import Counter
@@ -34,9 +35,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import render, snapshot, stats
+from . import publish, render, snapshot, stats, validate
 from .config import Settings
-from .errors import BuildError, OutputCollisionError
+from .errors import BuildError
 from .files import atomic_write, read_manifest, write_manifest
 from .models import Bot
 from .pool import map_chunked
@@ -65,6 +66,8 @@ class BuildReport:
     kinds: Counter[str] = field(default_factory=Counter)
     #: One ``<repo id>: problem; problem`` line per card with problems.
     lines: list[str] = field(default_factory=list)
+    #: One ``<repo id>: not published: <why>`` line per bot left out (:func:`generator.publish.publishable`).
+    skipped_lines: list[str] = field(default_factory=list)
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -105,8 +108,8 @@ def build(
             report.kinds.update({stats.problem_kind(p) for p in bot.problems})  # a card counts once per kind
             report.lines.append(f"{bot.id}: {'; '.join(bot.problems)}")
             log.debug("%s", report.lines[-1])
-    report.bots = publishable(everything)
-    report.skipped = len(everything) - len(report.bots)
+    report.bots, report.skipped_lines = publish.publishable(everything)
+    report.skipped = len(report.skipped_lines)
     docs = docs_dir or settings.docs_dir
     if docs_dir is not None:
         stage_docs(docs_dir, settings=settings)
@@ -121,38 +124,23 @@ def build(
         small={name: f"{SMALL}/{path.name}" for name, path in small.items()},
         avatars={url: f"{AVATAR_COPIES}/{path.name}" for url, path in avatars.items()},
     )
+    day = snap.date(report.bots)
     with report.stage("pages"):
         render.render_docs(
             bots=report.bots,
             docs_dir=docs,
             images=images,
             site_url=settings.site_url,
-            snapshot_day=snap.date(report.bots),
+            snapshot_day=day,
         )
     with report.stage("mkdocs"):
-        run_mkdocs(docs_dir=docs, out_dir=out_dir, settings=settings)
+        run_mkdocs(docs_dir=docs, out_dir=out_dir, settings=settings, build_day=day)
     return report
 
 
 def publishable(bots: Sequence[Bot]) -> list[Bot]:
-    """The bots that get a page: valid repo names, distinct when letter case is ignored.
-
-    An invalid name was already reported as a problem by the normaliser; two
-    names that differ only in case would share a URL, which is refused.
-    """
-    seen: dict[str, str] = {}
-    out = []
-    for bot in bots:
-        if not snapshot.is_valid_name(bot.name):
-            continue
-        key = bot.name.casefold()
-        if key in seen:
-            raise OutputCollisionError(
-                f"{bot.id} and {seen[key]} would both be published at /bots/{key}/; remove one from the snapshot"
-            )
-        seen[key] = bot.id
-        out.append(bot)
-    return out
+    """The bots that get pages (see :func:`generator.publish.publishable`, which also says why the rest do not)."""
+    return publish.publishable(bots)[0]
 
 
 def site_url(settings: Settings | None = None) -> str:
@@ -258,8 +246,33 @@ def copy_avatars(bots: Sequence[Bot], *, avatars_dir: Path | None, out_dir: Path
 # --- MkDocs --------------------------------------------------------------------------
 
 
-def run_mkdocs(*, docs_dir: Path, out_dir: Path, settings: Settings | None = None) -> None:
-    """``mkdocs build --strict`` of ``docs_dir`` into ``out_dir``, through MkDocs' Python API."""
+@contextmanager
+def _source_date(day: str | None) -> Iterator[None]:
+    """``SOURCE_DATE_EPOCH`` set to ``day`` (midnight UTC; the epoch when unknown) unless already set.
+
+    MkDocs stamps the sitemap's ``lastmod`` and the gzipped sitemap's header
+    with the build date; the snapshot's date instead makes the same snapshot
+    give the same bytes on any day, on any machine.
+    """
+    if "SOURCE_DATE_EPOCH" in os.environ:
+        yield
+        return
+    when = validate.parse_date(day) if day else None
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(when.timestamp()) if when else 0)
+    try:
+        yield
+    finally:
+        del os.environ["SOURCE_DATE_EPOCH"]
+
+
+def run_mkdocs(
+    *, docs_dir: Path, out_dir: Path, settings: Settings | None = None, build_day: str | None = None
+) -> None:
+    """``mkdocs build --strict`` of ``docs_dir`` into ``out_dir``, through MkDocs' Python API.
+
+    ``build_day`` (``YYYY-MM-DD``) is the date MkDocs stamps into the output
+    (see :func:`_source_date`).
+    """
     settings = _project(settings or Settings.from_env())
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
@@ -270,7 +283,8 @@ def run_mkdocs(*, docs_dir: Path, out_dir: Path, settings: Settings | None = Non
         overrides["site_url"] = settings.site_url
     logging.getLogger("mkdocs").setLevel(logging.WARNING)
     try:
-        cfg = load_config(config_file=str(settings.mkdocs_yml), **overrides)
-        mkdocs_build(cfg)
+        with _source_date(build_day):
+            cfg = load_config(config_file=str(settings.mkdocs_yml), **overrides)
+            mkdocs_build(cfg)
     except MkDocsException as exc:  # strict mode's Abort is one too
         raise BuildError(f"mkdocs could not build {docs_dir} into {out_dir}: {exc}") from exc

@@ -28,16 +28,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
+import stat
 import subprocess
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .config import DEFAULT_AUTHOR, Settings
+from . import validate
+from .config import DEFAULT_AUTHOR, MAX_README_BYTES, Settings
 from .errors import SnapshotError
 from .files import atomic_write  # noqa: F401 (the one atomic write; fetch imports it from here)
 
@@ -78,39 +81,117 @@ class CardSource:
     path: Path  # the folder or loose file it came from
     problems: tuple[str, ...] = ()
     author: str = DEFAULT_AUTHOR  # the Hub author the repo belongs to
+    #: Where it was found, relative to the snapshot (``<name>`` or ``<name>.md``): the same on every machine.
+    rel: str = ""
 
     @property
     def repo_id(self) -> str:
         return f"{self.author}/{self.name}"
 
 
-def _read_entry(folder: Path, author: str) -> CardSource:
+#: Largest cached avatar image used, in bytes (the fetcher writes 128 px JPEGs of a few KB).
+MAX_AVATAR_BYTES = 1024 * 1024
+#: Largest ``meta.json`` read, in bytes (the Hub's are under 1 KB).
+MAX_META_BYTES = 64 * 1024
+#: Largest ``README.md`` read, in bytes: the fetcher's own cap.
+MAX_README_READ = MAX_README_BYTES
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
+
+
+class _Refused(Exception):
+    """A snapshot file the reader will not read; the message says why (one line)."""
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """True when ``path``, with every link followed, is ``root`` or lies under it."""
+    try:
+        return path.resolve().is_relative_to(root)
+    except (OSError, RuntimeError):  # a link loop
+        return False
+
+
+def read_bounded(path: Path, *, root: Path, limit: int) -> bytes:
+    """The bytes of ``path``, read only if it is a regular file inside ``root`` of at most ``limit`` bytes.
+
+    A link is followed only while it stays inside the snapshot; a FIFO, a
+    device or a socket is never read (it is opened non-blocking and checked
+    with ``fstat`` before any read, so a FIFO cannot hang the build); at most
+    ``limit + 1`` bytes are ever read, whatever the file claims. Raises
+    :class:`_Refused` with the reason otherwise.
+    """
+    if not _inside(path, root):
+        raise _Refused("is a link out of the snapshot; not read")
+    try:
+        fd = os.open(path.resolve(), _OPEN_FLAGS)
+    except OSError as exc:
+        raise _Refused(f"could not be read ({exc.strerror})") from exc
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise _Refused("is not a regular file; not read")
+        if info.st_size > limit:
+            raise _Refused(f"is {info.st_size:,} bytes, over the {limit:,}-byte limit; not read")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 16, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:
+            raise _Refused(f"is over the {limit:,}-byte limit; not read")
+        return b"".join(chunks)
+    except OSError as exc:
+        raise _Refused(f"could not be read ({exc.strerror})") from exc
+    finally:
+        os.close(fd)
+
+
+def _read_entry(folder: Path, root: Path, author: str) -> CardSource:
     problems: list[str] = []
     meta: dict[str, Any] = {}
     meta_path = folder / META
-    if meta_path.exists():
+    if os.path.lexists(meta_path):
         try:
-            loaded = json.loads(meta_path.read_text(encoding="utf-8"))
+            loaded = validate.load_json(read_bounded(meta_path, root=root, limit=MAX_META_BYTES).decode("utf-8"))
             if isinstance(loaded, dict):
                 meta = loaded
             else:
                 problems.append(f"{META} is not a JSON object")
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            problems.append(f"{META} is not valid JSON ({exc})")
+        except _Refused as exc:
+            problems.append(f"{META} {exc}")
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+            problems.append(f"{META} is not valid JSON ({validate.quote(str(exc))[1:-1]})")
     readme: bytes | None = None
     readme_path = folder / README
-    if readme_path.exists():
+    if os.path.lexists(readme_path):
         try:
-            readme = readme_path.read_bytes()
-        except OSError as exc:
-            problems.append(f"{README} could not be read ({exc.strerror})")
+            readme = read_bounded(readme_path, root=root, limit=MAX_README_READ)
+        except _Refused as exc:
+            problems.append(f"{README} {exc}")
     return CardSource(
-        name=folder.name, readme=readme, meta=meta, path=folder, problems=tuple(problems), author=author
-    )
+        name=folder.name, readme=readme, meta=meta, path=folder, problems=tuple(problems), author=author,
+        rel=folder.name,
+    )  # fmt: skip
 
 
 def _is_entry(folder: Path) -> bool:
-    return (folder / README).is_file() or (folder / META).is_file()
+    # lexists, not is_file: a README that is a FIFO or a dangling link is an entry that reports it.
+    return os.path.lexists(folder / README) or os.path.lexists(folder / META)
+
+
+def _is_model_folder(path: Path) -> bool:
+    """A single model's folder: its README or meta.json, no model folders inside, and no loose cards
+    beside its README (a folder of loose cards may hold a README.md of its own)."""
+    if not _is_entry(path):
+        return False
+    children = list(path.iterdir())
+    if any(p.is_dir() and _is_entry(p) for p in children):
+        return False
+    if (path / META).is_file():
+        return True
+    return not any(p.name != README and p.suffix == ".md" and p.is_file() for p in children)
 
 
 def iter_sources(paths: Iterable[Path | str], *, author: str = DEFAULT_AUTHOR) -> Iterator[CardSource]:
@@ -120,57 +201,71 @@ def iter_sources(paths: Iterable[Path | str], *, author: str = DEFAULT_AUTHOR) -
     model folder, a folder of loose ``NAME.md`` files, or one loose file.
     Raises :class:`SnapshotError` for a path that does not exist; entries whose
     name is not a valid repo name are yielded with a problem and no content.
-    Repo ids are ``<author>/<name>``.
+    Repo ids are ``<author>/<name>``. Nothing is read through a link that
+    leads out of the path, nor from anything but a regular file (see
+    :func:`read_bounded`).
     """
     for raw in paths:
         path = Path(raw)
         if not path.exists():
             raise SnapshotError(f"{path}: no such file or folder (expected a cards/ snapshot or a NAME.md card)")
-        if path.is_file():
-            yield _loose(path, author)
-        elif _is_entry(path) and not any(p.is_dir() and _is_entry(p) for p in path.iterdir()):
-            yield _checked(_read_entry(path, author))
+        if not path.is_dir():  # a loose card (or a FIFO or device, which it refuses to read)
+            yield _loose(path, root=path.resolve().parent, author=author)
+        elif _is_model_folder(path):
+            yield _checked(_read_entry(path, path.resolve(), author))
         else:
+            root = path.resolve()
             for child in sorted(path.iterdir()):
                 if child.name.startswith("."):
                     continue
+                if not _inside(child, root):
+                    if child.is_dir() or child.suffix == ".md":
+                        yield _outside(child, author)
+                    continue
                 if child.is_dir() and _is_entry(child):
-                    yield _checked(_read_entry(child, author))
-                elif child.is_file() and child.suffix == ".md":
-                    yield _loose(child, author)
+                    yield _checked(_read_entry(child, root, author))
+                elif child.suffix == ".md" and not child.is_dir():
+                    yield _loose(child, root=root, author=author)
 
 
-def _loose(path: Path, author: str) -> CardSource:
+def _outside(child: Path, author: str) -> CardSource:
+    name = child.name[:-3] if child.name.endswith(".md") and not child.is_dir() else child.name
+    return _checked(
+        CardSource(
+            name=name, readme=None, meta={}, path=child, rel=child.name, author=author,
+            problems=(f"{child.name} is a link out of the snapshot; not read",),
+        )
+    )  # fmt: skip
+
+
+def _loose(path: Path, *, root: Path, author: str) -> CardSource:
     name = path.name[:-3] if path.name.endswith(".md") else path.stem
     try:
-        data: bytes | None = path.read_bytes()
+        data: bytes | None = read_bounded(path, root=root, limit=MAX_README_READ)
         problems: tuple[str, ...] = ()
-    except OSError as exc:
-        data, problems = None, (f"could not be read ({exc.strerror})",)
-    return _checked(CardSource(name=name, readme=data, meta={}, path=path, problems=problems, author=author))
+    except _Refused as exc:
+        data, problems = None, (f"{path.name} {exc}",)
+    return _checked(
+        CardSource(name=name, readme=data, meta={}, path=path, problems=problems, author=author, rel=path.name)
+    )
 
 
 def _checked(source: CardSource) -> CardSource:
     if is_valid_name(source.name):
         meta_id = source.meta.get("id")
         if isinstance(meta_id, str) and meta_id != source.repo_id:
-            return CardSource(
-                source.name,
-                source.readme,
-                source.meta,
-                source.path,
-                source.problems + (f"{META} says id {meta_id!r}, folder says {source.repo_id!r}",),
-                author=source.author,
+            return replace(
+                source,
+                problems=source.problems
+                + (f"{META} says id {validate.quote(meta_id)}, folder says {source.repo_id!r}",),
             )
         return source
-    return CardSource(
-        name=source.name,
+    return replace(
+        source,
         readme=None,
         meta={},
-        path=source.path,
         problems=source.problems
-        + (f"{source.name!r} is not a valid repo name (Twitter handles joined with '-')",),
-        author=source.author,
+        + (f"{validate.quote(source.name)} is not a valid repo name (Twitter handles joined with '-')",),
     )
 
 
@@ -314,12 +409,18 @@ def avatar_cache_path(avatars_dir: Path, url: str) -> Path | None:
 
     The layout is ``avatars_dir/<sha256(url).hexdigest()[:16]>.jpg`` (or
     ``.png``); the avatar fetcher writes the same names via :func:`avatar_cache_stem`.
+    Like a card, a cached image counts only if it is a regular file of at most
+    :data:`MAX_AVATAR_BYTES` that does not link out of ``avatars_dir`` (it is
+    copied into the published site).
     """
     stem = avatar_cache_stem(url)
     for suffix in AVATAR_SUFFIXES:
         path = avatars_dir / f"{stem}{suffix}"
-        if path.is_file():
-            return path
+        try:
+            if path.is_file() and path.stat().st_size <= MAX_AVATAR_BYTES and _inside(path, avatars_dir.resolve()):
+                return path
+        except OSError:
+            continue
     return None
 
 

@@ -12,7 +12,7 @@ import pytest
 from bs4 import BeautifulSoup
 from mkdocs.utils.meta import get_data
 
-from generator import render, site, stats
+from generator import publish, render, site, stats
 from generator.errors import BuildError, OutputCollisionError
 from generator.models import Bot, HubMeta, User
 
@@ -134,11 +134,16 @@ def test_writer_refuses_a_second_write_to_one_path(tmp_path):
     assert (tmp_path / "bots/Dril.md").read_text() == "a"
 
 
-def test_publishable_skips_invalid_names_and_refuses_case_twins():
+def test_publishable_skips_invalid_names_and_case_twins_with_a_reason():
     good, bad = make_bot("dril"), dataclasses.replace(make_bot("x"), name="../x", id="huggingtweets/../x")
     assert site.publishable([good, bad]) == [good]
-    with pytest.raises(OutputCollisionError, match="/bots/dril/"):
-        site.publishable([good, make_bot("Dril")])
+    # A case twin no longer stops the build: the lower-case name keeps the page, the other is named.
+    assert site.publishable([make_bot("Dril"), good]) == [good]
+    _, skipped = publish.publishable([make_bot("Dril"), good])
+    assert skipped == [
+        "huggingtweets/Dril: not published: its name differs only in letter case from huggingtweets/dril, "
+        "which has the page /bots/dril/"
+    ]
 
 
 def test_render_docs_refuses_case_twins_and_merges_accounts(tmp_path):

@@ -43,8 +43,7 @@ def generated_files(docs: Path) -> list[str]:
 def golden_build(tmp_path, monkeypatch):
     monkeypatch.setenv("GALLERY_SITE_URL", "")
     monkeypatch.setenv("GALLERY_SNAPSHOT_DATE", "2021-10-31")  # not the fixtures' commit date
-    monkeypatch.chdir(GOLDEN.parent.parent.parent)  # relative card paths: the same "source" everywhere
-    cards = Path("tests/fixtures/golden/cards")
+    cards = GOLDEN / "cards"  # an absolute path: bots.json's "source" is relative to the snapshot anyway
     report = build(cards=[cards], out_dir=tmp_path / "site", jobs=1, docs_dir=tmp_path / "docs")
     return tmp_path / "docs", tmp_path / "site", report
 

@@ -70,8 +70,7 @@ def write_statistics(*, bots: Sequence[Bot], writer: Writer, snapshot_date: str 
     shares = [s for b in bots if (s := stats.shares(b))]
     readable = f"{len(kept):,} bots with readable counts."
     if kept:
-        step = 500
-        edges = [i * step for i in range(max(1, -(-max(kept) // step)) + 1)]
+        edges = charts.bin_edges(max(kept), step=500)  # bounded, however large a count
         chart = charts.histogram(out=svg("tweets-kept"), title="Tweets kept per bot", values=kept, bins=edges,
                                  xlabel="Tweets kept")  # fmt: skip
         sections.append(_chart_section(chart, sid="tweets-kept", label_header="Tweets kept", note=readable))

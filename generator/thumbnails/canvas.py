@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from PIL import Image
 
-from ..style import _INVISIBLE_OK
+from ..style import _INVISIBLE_OK, MAX_DRAWN_CHARS
 
 WIDTH, HEIGHT, DPI = 1200, 630, 100
 
@@ -93,9 +93,9 @@ class _Canvas:
 
     def fit(self, s: str, max_w: float, *, px: float, weight: str = "normal") -> str:
         """``s``, cut at a character boundary with an ellipsis if wider than ``max_w`` px."""
-        if self.width(s, px=px, weight=weight) <= max_w:
+        if len(s) <= MAX_DRAWN_CHARS and self.width(s, px=px, weight=weight) <= max_w:
             return s
-        parts = _clusters(s)
+        parts = _clusters(s[:MAX_DRAWN_CHARS])  # never measure more than can be drawn
         lo, hi = 0, len(parts)
         while lo < hi:  # longest prefix that fits with the ellipsis
             mid = (lo + hi + 1) // 2
