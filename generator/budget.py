@@ -9,7 +9,7 @@ without the library that would choke, *before* the library runs, against a
 named bound. A card over budget is not read further; it becomes a record with
 a problem saying which bound it broke, and the build goes on.
 
-Real cards are 3-5 KB, nest HTML about 4 deep, have about 20 YAML events
+Real cards are 3-6 KB and at most ~120 lines, nest HTML about 4 deep, have about 20 YAML events
 nested 3 deep and split their names in a handful of ways, so every bound
 leaves a wide margin.
 
@@ -28,22 +28,25 @@ import re
 
 import yaml
 
-from . import config
-
-#: Largest card the reader parses, in bytes: the fetcher's cap, so every card
-#: the Hub can give us fits (real cards are 3-5 KB).
-MAX_CARD_BYTES = config.MAX_README_BYTES
+#: Largest card the reader parses, in bytes (real cards are 3-6 KB). Template
+#: detection searches the whole text for each of ~500 fragments, so a card's
+#: cost grows with its size; the fetcher stores up to its own, larger cap
+#: (``config.MAX_README_BYTES``), and a stored card over this one gets a record
+#: with the problem.
+MAX_CARD_BYTES = 64 * 1024
 #: Most lines in one card (real cards: 70-90). The Markdown table rule and
-#: ftfy work line by line: 15,000 stray table rows cost 7-11 s a card.
-MAX_CARD_LINES = 2_000
+#: ftfy work line by line: 15,000 stray table rows cost 7-11 s a card, 1,000 about 0.3 s.
+MAX_CARD_LINES = 1_000
 #: Deepest nesting of HTML elements (real headers: 4).
 MAX_HTML_DEPTH = 64
-#: Most HTML tags in one card (real cards: about 40).
-MAX_HTML_TAGS = 5_000
+#: Most HTML tags, opening and closing, in one card (real cards: about 40). The
+#: header reader looks up each element's source line, so its cost grows with
+#: elements times line length: 2,000 tags on one 200 KB line cost about 1.7 s.
+MAX_HTML_TAGS = 500
 #: Deepest nesting of YAML collections in the front matter (real cards: 3).
 MAX_YAML_DEPTH = 64
 #: Most YAML parser events (scalars, collection starts and ends) in the front matter (real cards: about 20).
-MAX_YAML_EVENTS = 10_000
+MAX_YAML_EVENTS = 2_000
 #: Most ways of cutting the header's `` & `` parts into one name per handle that
 #: the name-split search tries (a 6-handle card with 12 parts: 462).
 MAX_SPLIT_CANDIDATES = 10_000

@@ -113,7 +113,7 @@ def test_a_surrogate_escape_in_the_front_matter_is_a_yaml_problem():
 def test_a_prompt_over_the_bound_is_left_out(tmp_path):
     bot = one(tmp_path / hostile.long_prompt(tmp_path))
     assert bot.widget_prompt is None and counts(bot) == (3247, 34, 501, 2712)
-    assert bot.problems == ("widget prompt is 198,000 characters, over the bound of 500",)
+    assert bot.problems == ("widget prompt is 30,000 characters, over the bound of 500",)
 
 
 def test_checker_bounds():
@@ -152,13 +152,18 @@ def test_yaml_budget_counts_nodes_and_depth():
     # The top-level mapping is one level, so 63 lists inside it are exactly the bound.
     assert budget.over_yaml_budget("a: " + "[" * 63 + "]" * 63) is None
     assert budget.over_yaml_budget("a: " + "[" * 64 + "]" * 64) == "front matter nests deeper than 64 levels"
-    assert budget.over_yaml_budget("[" + ", ".join(["1"] * 20_000) + "]") == "front matter has more than 10,000 YAML nodes"
+    assert budget.over_yaml_budget("[" + ", ".join(["1"] * 20_000) + "]") == "front matter has more than 2,000 YAML nodes"
+    assert budget.over_yaml_budget("[" + ", ".join(["1"] * 1_000) + "]") is None
 
 
-def test_23000_nested_divs_are_over_the_html_budget(tmp_path):
-    bot = one(tmp_path / hostile.deep_divs(tmp_path))
-    assert bot.problems == ("HTML nests deeper than 64 levels (23000); card not read",)
-    assert bot.users[0].name is None  # the record exists, with its problem
+def test_nested_divs_are_over_the_budget(tmp_path):
+    deep, nested = one(tmp_path / hostile.deep_divs(tmp_path)), one(tmp_path / hostile.nested_divs(tmp_path))
+    assert deep.problems == ("card is 255,801 bytes, over the 65,536-byte budget; not read",)
+    assert nested.problems == ("HTML nests deeper than 64 levels (5000); card not read",)
+    assert nested.users[0].name is None  # the record exists, with its problem
+    flat = "<b>x</b>" * (budget.MAX_HTML_TAGS // 2 + 1)
+    assert budget.over_html_budget(flat) == "more than 500 HTML tags (502); card not read"
+    assert budget.over_html_budget(flat[8:]) is None
 
 
 def test_120_ampersand_parts_are_over_the_split_budget(tmp_path):
@@ -181,6 +186,8 @@ def test_cards_over_the_size_or_line_budget_are_not_parsed(tmp_path):
     assert rows.problems == ("README.md is 1,791,691 bytes, over the 262,144-byte limit; not read",)
     assert prompt.problems[0].startswith("README.md is 1,05") and prompt.widget_prompt is None
     lines = b"---\n---\n" + b"\n" * budget.MAX_CARD_LINES
+    big = normalise_source(CardSource("x", b"x" * (budget.MAX_CARD_BYTES + 1), {}, Path("x")))
+    assert big.problems == ("card is 65,537 bytes, over the 65,536-byte budget; not read",)
     assert normalise_source(CardSource("x", lines, {}, Path("x"))).problems == (
         f"card has {budget.MAX_CARD_LINES + 3:,} lines, over the {budget.MAX_CARD_LINES:,}-line budget; not read",
     )
@@ -190,7 +197,7 @@ def test_stray_rows_are_capped_and_summarised(tmp_path):
     bot = one(tmp_path / hostile.extra_rows(tmp_path))
     assert len(bot.problems) == validate.MAX_PROBLEMS
     assert bot.problems[0] == "unexpected data table row 'R0'"
-    assert bot.problems[-1] == "1,481 more problems not listed"
+    assert bot.problems[-1] == "881 more problems not listed"
     assert counts(bot) == (3247, 34, 501, 2712)
 
 
@@ -221,6 +228,20 @@ def test_read_bounded_reads_no_more_than_its_limit(tmp_path):
         snapshot.read_bounded(big, root=tmp_path, limit=99)
     os.mkfifo(tmp_path / "pipe.md")
     assert [s.problems for s in iter_sources([tmp_path / "pipe.md"])] == [("pipe.md is not a regular file; not read",)]
+
+
+def test_a_cached_avatar_counts_only_as_a_regular_file_inside_the_cache(tmp_path):
+    avatars, outside = tmp_path / "cards" / ".avatars", tmp_path / "outside.jpg"
+    avatars.mkdir(parents=True)
+    outside.write_bytes(hostile.SECRET.encode())
+    stem = snapshot.avatar_cache_stem
+    (avatars / f"{stem('https://a/ok.jpg')}.jpg").write_bytes(b"\xff\xd8 a jpeg")
+    os.symlink(outside, avatars / f"{stem('https://a/out.jpg')}.jpg")
+    os.mkfifo(avatars / f"{stem('https://a/fifo.jpg')}.jpg")
+    (avatars / f"{stem('https://a/big.jpg')}.jpg").write_bytes(b"x" * (snapshot.MAX_AVATAR_BYTES + 1))
+    assert snapshot.avatar_cache_path(avatars, "https://a/ok.jpg") is not None
+    for url in ("https://a/out.jpg", "https://a/fifo.jpg", "https://a/big.jpg"):
+        assert snapshot.avatar_cache_path(avatars, url) is None, url
 
 
 def test_a_loose_readme_among_loose_cards_keeps_every_card():
@@ -326,7 +347,7 @@ def damaged(draw) -> tuple[str, bytes, dict]:
         text = re.sub(r"(font-weight: 800\">)([^<]*)(</div>\s*<div style=\"(?:text-align: center; )?font-size: 1[45]px)",
                       lambda m: m.group(1) + long.replace(" ", " & ") + m.group(3), text)  # fmt: skip
     elif kind == "lines":
-        text = text.replace("| Tweets kept", "| x | 1 |\n" * (depth % 3_000) + "| Tweets kept", 1)
+        text = text.replace("| Tweets kept", "| x | 1 |\n" * (depth % 1_500) + "| Tweets kept", 1)
     raw = text.encode("utf-8", "surrogatepass")
     if kind == "bytes":
         for _ in range(draw(st.integers(1, 20))):
