@@ -186,9 +186,11 @@ def test_build_command_reports_problem_cards_and_exits_0(tmp_path, monkeypatch, 
     args = ["build", "--cards", str(cards), "--out", str(tmp_path / "out"), "--jobs", "1"]
     assert main([*args, "--verbose"]) == 0
     err = capsys.readouterr().err.splitlines()
-    problem_lines = [line for line in err if line.startswith("huggingtweets/")]
+    problem_lines = [line for line in err if line.startswith("huggingtweets/") and ": not published: " not in line]
     assert len(problem_lines) == 3  # two unmapped cyborgs and the invalid name
     assert any("not a name" in line for line in problem_lines)
+    skipped = [line for line in err if ": not published: " in line]
+    assert skipped == ["huggingtweets/not a name: not published: not a valid repo name (Twitter handles joined with '-')"]
     assert err[-1].startswith("built 4 bot pages (3 cards with problems, 1 skipped)")
     # Without --verbose: no line per card, the problems by kind with counts, and where to read more.
     assert main(args) == 0
