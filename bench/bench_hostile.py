@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -46,20 +47,15 @@ def main() -> None:
         print(f"{len(times)} cards, slowest {max(t for t, _, _ in times) * 1000:.0f} ms")
         if args.no_build:
             return
-        env = {k: v for k, v in os.environ.items() if k != "GALLERY_SNAPSHOT_DATE"}
-        # The real command, run from a copy of the project so its docs/ stays untouched.
+        # The real command, pointed (GALLERY_PROJECT) at a copy of mkdocs.yml and docs/ so the checkout stays untouched.
         project = Path(tmp) / "project"
-        for item in ("mkdocs.yml", "docs", "generator"):
-            src = ROOT / item
-            (project / item).parent.mkdir(parents=True, exist_ok=True)
-            if src.is_dir():
-                subprocess.run(["cp", "-r", str(src), str(project / item)], check=True)
-            else:
-                subprocess.run(["cp", str(src), str(project / item)], check=True)
+        shutil.copytree(ROOT / "docs", project / "docs", ignore=shutil.ignore_patterns("img"))
+        shutil.copy2(ROOT / "mkdocs.yml", project / "mkdocs.yml")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GALLERY_")} | {"GALLERY_PROJECT": str(project)}
         start = time.perf_counter()
         run = subprocess.run(
             [sys.executable, "-m", "generator", "build", "--cards", *map(str, paths), "--out", str(Path(tmp) / "site")],
-            cwd=project, env=env, capture_output=True, text=True,
+            cwd=ROOT, env=env, capture_output=True, text=True,
         )  # fmt: skip
         took = time.perf_counter() - start
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
