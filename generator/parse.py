@@ -380,6 +380,10 @@ def parse_card(data: bytes) -> ParsedCard:
         if missing:
             problems.append(f"data table lacks rows: {', '.join(missing)}")
 
+    over = budget.MAX_INLINE_CHARS
+    if long := [t for t in tokens if t.type == "inline" and len(t.content) > over and any(x in t.content for x in _LINK_TEXTS)]:
+        problems.append(f"a paragraph with the W&B links is {len(long[0].content):,} characters, over the {over:,}-character budget; its links are not read")
+        tokens = [t for t in tokens if not any(t is x for x in long)]
     links = _links(tokens)
     preprocess = links.get("Explore the data")
     if preprocess is not None:

@@ -193,6 +193,17 @@ def test_cards_over_the_size_or_line_budget_are_not_parsed(tmp_path):
     )
 
 
+def test_a_huge_paragraph_with_the_wandb_links_is_not_inline_parsed():
+    card = hostile.seed_card("emph").replace(
+        "Hyperparameters and metrics are recorded in the", "*_" * 30_000 + " Hyperparameters and metrics are recorded in the"
+    )
+    bot = normalise_source(CardSource("emph", card.encode(), {}, Path("emph")))
+    assert bot.problems == (
+        "a paragraph with the W&B links is 60,162 characters, over the 2,048-character budget; its links are not read",
+    )
+    assert bot.wandb_train is None and bot.wandb_preprocess == "https://wandb.ai/wandb/huggingtweets/runs/3dqfesxb"
+
+
 def test_stray_rows_are_capped_and_summarised(tmp_path):
     bot = one(tmp_path / hostile.extra_rows(tmp_path))
     assert len(bot.problems) == validate.MAX_PROBLEMS
@@ -333,7 +344,7 @@ MAX_SECONDS_A_CARD = 1.0
 def damaged(draw) -> tuple[str, bytes, dict]:
     name, data = draw(st.sampled_from(SEED_BYTES))
     text = data.decode("utf-8")
-    kind = draw(st.sampled_from(["yaml", "html", "number", "name", "bytes", "lines", "meta"]))
+    kind = draw(st.sampled_from(["yaml", "html", "number", "name", "bytes", "lines", "meta", "inline"]))
     depth = draw(st.integers(1, 30_000))
     if kind == "yaml":
         text = text.replace("tags:", "x: " + draw(st.sampled_from("[{")) * depth + "\ntags:", 1)
@@ -346,6 +357,9 @@ def damaged(draw) -> tuple[str, bytes, dict]:
         long = draw(st.text(min_size=1, max_size=20)) * draw(st.integers(1, 5_000))
         text = re.sub(r"(font-weight: 800\">)([^<]*)(</div>\s*<div style=\"(?:text-align: center; )?font-size: 1[45]px)",
                       lambda m: m.group(1) + long.replace(" ", " & ") + m.group(3), text)  # fmt: skip
+    elif kind == "inline":  # hostile emphasis and links in the paragraph whose W&B link is read
+        junk = draw(st.sampled_from(["*_", "[", "](", "`", "<", "**a", "![x]("])) * (depth % 20_000)
+        text = text.replace("Hyperparameters and metrics", junk + " Hyperparameters and metrics", 1)
     elif kind == "lines":
         text = text.replace("| Tweets kept", "| x | 1 |\n" * (depth % 1_500) + "| Tweets kept", 1)
     raw = text.encode("utf-8", "surrogatepass")
