@@ -52,6 +52,9 @@ _LINK_TEXTS = ("Explore the data", "W&B training run")
 
 # PLACEHOLDERS and TEMPLATE_ERA are the registry's (generator.card_templates), importable from here as before.
 _UNFILLED = UNFILLED_RE
+#: A card is of a template when it has at least this share of the template's fixed
+#: fragments; below it, the card's era is unknown.
+MIN_TEMPLATE_SCORE = 0.6
 
 ROW_LABELS = {
     "tweets downloaded": "tweets_downloaded",
@@ -338,7 +341,7 @@ def parse_card(data: bytes) -> ParsedCard:
     if unfilled:
         problems.append(f"unfilled template placeholders: {', '.join(unfilled)}")
     template, score = detect_template(text)
-    era: Era = TEMPLATE_ERA[template] if template and score >= 0.6 else "unknown"
+    era: Era = TEMPLATE_ERA[template] if template and score >= MIN_TEMPLATE_SCORE else "unknown"
     if era == "unknown":
         problems.append(f"matches no known card template (best {template} at {score:.0%})")
         template = None

@@ -49,6 +49,8 @@ log = logging.getLogger(__name__)
 THUMBS, SMALL, AVATAR_COPIES = "img/thumbs", "img/small", "img/avatars"
 #: Gallery variant: a third of the 1200x630 card, as WebP (a tenth of the PNG's bytes).
 SMALL_FACTOR, SMALL_SUFFIX = 3, ".webp"
+#: WebP quality and encoder effort (0-6) of the gallery variants.
+SMALL_QUALITY, SMALL_EFFORT = 80, 4
 MANIFEST = ".manifest.json"
 #: Shrinking takes ~5 ms an image: below this many, a pool costs more than it saves.
 SMALL_POOL_MIN_ITEMS = 200
@@ -188,7 +190,7 @@ def _shrink(items: list[tuple[str, str]]) -> None:
         with Image.open(source) as im:
             small = im.convert("RGB").reduce(SMALL_FACTOR)
         out = io.BytesIO()
-        small.save(out, "WEBP", quality=80, method=4)
+        small.save(out, "WEBP", quality=SMALL_QUALITY, method=SMALL_EFFORT)
         atomic_write(Path(target), out.getvalue())
 
 

@@ -26,6 +26,10 @@ from typing import Literal
 from .models import ERA_LABELS, ERAS, Bot
 
 TopKey = Literal["downloads", "likes", "tweets_kept"]
+#: Bots (or accounts) a "top" list names.
+TOP_N = 20
+#: Problem sentences the data-quality table names.
+TOP_PROBLEMS = 10
 
 
 @dataclass(frozen=True)
@@ -151,14 +155,14 @@ def _top_value(bot: Bot, key: TopKey) -> int | None:
     return bot.hub.downloads if key == "downloads" else bot.hub.likes
 
 
-def top(bots: Sequence[Bot], *, key: TopKey, n: int = 20) -> list[tuple[Bot, int]]:
+def top(bots: Sequence[Bot], *, key: TopKey, n: int = TOP_N) -> list[tuple[Bot, int]]:
     """The ``n`` bots with the largest ``key`` (ties by name); bots without a value are left out."""
     ranked = [(b, v) for b in bots if (v := _top_value(b, key)) is not None]
     ranked.sort(key=lambda bv: (-bv[1], bv[0].name))
     return ranked[:n]
 
 
-def cyborg_partners(bots: Sequence[Bot], *, n: int = 20) -> list[tuple[str, int]]:
+def cyborg_partners(bots: Sequence[Bot], *, n: int = TOP_N) -> list[tuple[str, int]]:
     """The accounts in the most cyborgs (ties by handle)."""
     counts = Counter(h for b in bots if b.kind == "cyborg" for h in dict.fromkeys(x.lower() for x in b.handles))
     return sorted(counts.items(), key=lambda hc: (-hc[1], hc[0]))[:n]
@@ -173,7 +177,7 @@ def eras(bots: Sequence[Bot]) -> list[tuple[str, int]]:
     return out
 
 
-def quality(bots: Sequence[Bot], *, n: int = 10) -> Quality:
+def quality(bots: Sequence[Bot], *, n: int = TOP_PROBLEMS) -> Quality:
     """The data-quality summary: how many bots each kind of gap affects, and the commonest problems."""
     problems = Counter(p for b in bots for p in dict.fromkeys(b.problems))
     return Quality(

@@ -15,11 +15,11 @@ from typing import Literal
 from huggingface_hub.utils import get_session
 
 from ..errors import FetchError
-from ..snapshot import atomic_write, dump_meta
+from ..snapshot import AVATARS_DIR, atomic_write, dump_meta
 from .http import DeadlineReached, Deadlines, Policy, _Refused
 from .report import _reason
 
-AVATARS = ".avatars"
+AVATARS = AVATARS_DIR  # the snapshot owns its layout: cards/.avatars/
 AVATAR_INDEX = "index.json"
 AVATAR_PX = 128  # the thumbnails draw avatars 128 px across
 

@@ -44,7 +44,7 @@ DEFAULT_ENDPOINT = "https://huggingface.co"
 EXPAND = ["sha", "createdAt", "lastModified", "downloads", "likes", "tags", "pipeline_tag", "library_name", "siblings"]
 README = "README.md"
 _SHA_RE = re.compile(r"^[0-9a-f]{40}$")
-_AUTHOR_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
+_AUTHOR_RE = config.AUTHOR_RE  # one rule for an author name: the settings'
 _TRUE = {"1", "ON", "YES", "TRUE"}  # the client's own reading of boolean env vars
 
 

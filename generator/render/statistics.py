@@ -15,6 +15,11 @@ from .writer import Writer
 if TYPE_CHECKING:
     from ..charts import Chart
 
+#: Width of a bar of the tweets-kept histogram, in tweets.
+KEPT_BIN = 500
+#: Width of a bar of the share histograms, in percentage points.
+SHARE_BIN = 10
+
 
 @dataclass(frozen=True)
 class Cell:
@@ -70,11 +75,11 @@ def write_statistics(*, bots: Sequence[Bot], writer: Writer, snapshot_date: str 
     shares = [s for b in bots if (s := stats.shares(b))]
     readable = f"{len(kept):,} bots with readable counts."
     if kept:
-        edges = charts.bin_edges(max(kept), step=500)  # bounded, however large a count
+        edges = charts.bin_edges(max(kept), step=KEPT_BIN)  # bounded, however large a count
         chart = charts.histogram(out=svg("tweets-kept"), title="Tweets kept per bot", values=kept, bins=edges,
                                  xlabel="Tweets kept")  # fmt: skip
         sections.append(_chart_section(chart, sid="tweets-kept", label_header="Tweets kept", note=readable))
-    pct_edges = list(range(0, 101, 10))
+    pct_edges = list(range(0, 101, SHARE_BIN))
     for sid, title, values in (
         ("retweet-share", "Share of retweets", [s.retweets * 100 for s in shares]),
         ("short-share", "Share of short tweets", [s.short * 100 for s in shares]),
@@ -99,7 +104,7 @@ def write_statistics(*, bots: Sequence[Bot], writer: Writer, snapshot_date: str 
 
     for key, label in (("downloads", "downloads"), ("likes", "likes"), ("tweets_kept", "tweets kept")):
         top = [(b.name, v) for b, v in stats.top(bots, key=key)]  # type: ignore[arg-type]
-        bars(f"top-{key.replace('_', '-')}", f"Top 20 by {label}", top, xlabel=label, header="Bot", link="bots")
+        bars(f"top-{key.replace('_', '-')}", f"Top {stats.TOP_N} by {label}", top, xlabel=label, header="Bot", link="bots")
     bars("cyborg-accounts", "Accounts most often combined in cyborgs",
          [(f"@{h}", c) for h, c in stats.cyborg_partners(bots)], xlabel="cyborgs", header="Account", link="accounts")  # fmt: skip
     bars("eras", "Card template eras", stats.eras(bots), xlabel="bots", header="Era")
