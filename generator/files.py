@@ -8,6 +8,7 @@ or the new one, never a torn one.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -30,6 +31,11 @@ def atomic_write(path: Path, data: bytes) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def digest(path: Path) -> str:
+    """The SHA-256 of a file's bytes (what manifests record), as hex."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def read_manifest(path: Path, *, section: str | None = None) -> dict[str, str]:

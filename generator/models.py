@@ -27,6 +27,22 @@ DEFAULT_PROMPT = "My dream is"
 HUB_CREATED_AT_FLOOR = datetime(2022, 3, 2, 23, 29, 5, tzinfo=timezone.utc)
 
 
+def parse_when(value: str | datetime | None) -> datetime | None:
+    """An ISO date-time (the Hub's ``...Z`` form too) as an aware datetime (UTC when it names no zone), else ``None``.
+
+    >>> parse_when("2021-05-07T10:00:00.000Z").isoformat(), parse_when("soon")
+    ('2021-05-07T10:00:00+00:00', None)
+    """
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    if value is None:
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+
+
 @dataclass(frozen=True)
 class User:
     """One Twitter account as one column of a card's training-data table.
@@ -140,15 +156,8 @@ class Bot:
         """
         dates = []
         for value, floor in ((self.hub.created_at, HUB_CREATED_AT_FLOOR), (self.thumbnail_date, None)):
-            if not value:
-                continue
-            try:
-                when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            except ValueError:
-                continue
-            if when.tzinfo is None:
-                when = when.replace(tzinfo=timezone.utc)
-            if floor is None or when > floor:
+            when = parse_when(value)
+            if when is not None and (floor is None or when > floor):
                 dates.append(when)
         return min(dates) if dates else None
 

@@ -23,7 +23,6 @@ The build logs (:mod:`logging`, logger ``generator.site``) and returns a
 
 from __future__ import annotations
 
-import hashlib
 import io
 import logging
 import os
@@ -38,7 +37,7 @@ from pathlib import Path
 from . import publish, render, snapshot, stats, validate
 from .config import Settings
 from .errors import BuildError
-from .files import atomic_write, read_manifest, write_manifest
+from .files import atomic_write, digest, read_manifest, write_manifest
 from .models import Bot
 from .pool import map_chunked
 from .snapshot import Snapshot
@@ -179,10 +178,6 @@ def _project(settings: Settings) -> Settings:
 # --- images -------------------------------------------------------------------------
 
 
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def _shrink(items: list[tuple[str, str]]) -> None:
     from PIL import Image
 
@@ -208,7 +203,7 @@ def small_thumbnails(thumbs: Mapping[str, Path], *, out_dir: Path, jobs: int | N
     out: dict[str, Path] = {}
     for name, source in sorted(thumbs.items()):
         target = out_dir / f"{name}{SMALL_SUFFIX}"
-        new[name] = _digest(source)
+        new[name] = digest(source)
         if old.get(name) != new[name] or not target.is_file():
             todo.append((str(source), str(target)))
         out[name] = target

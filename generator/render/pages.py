@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from .. import stats
-from ..models import ERA_LABELS, ERAS, Bot, User
+from ..models import ERA_LABELS, ERAS, Bot, User, parse_when
 from .escape import clean, environment, front_matter, http_url, one_line
 from .writer import HANDLE_RE
 
@@ -156,13 +156,9 @@ def _account_page(handle: str, bots: Sequence[Bot], *, images: Images) -> str:
 
 
 def _when(value: str | datetime | None) -> float | None:
-    """Seconds since the epoch of an ISO date-time (the Hub's ``...Z`` form too), else ``None``."""
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    return value.timestamp() if value else None
+    """Seconds since the epoch of an ISO date-time (:func:`generator.models.parse_when`), else ``None``."""
+    when = parse_when(value)
+    return when.timestamp() if when else None
 
 
 def _timestamp(value: str | datetime | None) -> str:

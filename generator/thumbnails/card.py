@@ -17,6 +17,7 @@ import matplotlib
 
 from .. import snapshot
 from ..faces import initials_avatar
+from ..files import digest as file_digest
 from ..models import DEFAULT_PROMPT, Bot
 from ..style import clean_text
 
@@ -82,8 +83,7 @@ class _Card:
 def _face(user_name: str | None, handle: str | None, avatar: str | None, avatars_dir: Path | None) -> _Face:
     initials, colour = initials_avatar(user_name, handle)
     image = snapshot.avatar_cache_path(avatars_dir, avatar) if avatars_dir and avatar else None
-    digest = hashlib.sha256(image.read_bytes()).hexdigest() if image else None
-    return _Face(initials, colour, str(image) if image else None, digest)
+    return _Face(initials, colour, str(image) if image else None, file_digest(image) if image else None)
 
 
 def _card(bot: Bot, avatars_dir: Path | None, samples: Mapping[str, Sequence[str]] | None) -> _Card:
