@@ -412,3 +412,26 @@ def test_a_name_the_header_swallows_is_a_problem():
     bot = normalise_source(CardSource(name="abc", readme=spec.to_bytes(), meta={}, path=Path("t")))
     assert bot.users[0].name is None and counts(bot) == [(6, 1, 2, 3)]
     assert bot.problems == ("no display name found in the header",)
+
+
+def test_pinned_a_lone_cjk_name_under_mojibake_is_not_silently_garbled():
+    """Pinned from Hypothesis (test_every_era_round_trips): a display name of just ``山`` in a card
+    with Windows-1252 mojibake reads back as ``å±±``, which ftfy leaves alone (too short to be
+    sure). The reader must repair it from the card's own damage, or at least flag it."""
+    pytest.importorskip("generator.recover", reason="the reader's recovery (issue 11) has not landed yet")
+    avatar = "https://pbs.twimg.com/profile_images/1/a_400x400.jpg"
+    base = random_spec(random.Random(0), template=corpus.MULTI_USER_TEMPLATE, n_users=2)
+    spec = CardSpec(
+        template=corpus.MULTI_USER_TEMPLATE,
+        users=(SpecUser("a", "Ann Hearse", avatar, 0, 0, 0), SpecUser("b", "山", avatar, 0, 0, 0)),
+        thumbnail=base.thumbnail,
+        wandb_preprocess=base.wandb_preprocess,
+        wandb_train=base.wandb_train,
+        random_size=1,
+    )
+    bot = normalise_source(CardSource(name=spec.name, readme=spec.to_bytes(mojibake=True), meta={}, path=Path("t")))
+    flagged = [p for p in bot.problems if "mojibake" in p]
+    assert flagged, f"{bot.users[1].name!r} passed silently"
+    assert bot.users[0].name == "Ann Hearse"
+    if bot.users[1].name != "山":  # not repaired: then it must be said to look garbled
+        assert any("still looks like" in p for p in flagged), flagged
