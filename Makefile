@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# axe-core for the browser tests, from npm at the version in tests/package-lock.json.
+NODE_STAMP := tests/node_modules/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 ARGS ?=
@@ -32,11 +34,16 @@ site: $(STAMP)
 	@sh scripts/system-deps fonts
 	$(PY) -m generator build --out site $(ARGS)
 
+# Like GitHub Pages, the server answers an unknown path with site/404.html.
 serve: site
-	@echo "Serving http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
-	$(PY) -m http.server --bind $(HOST) --directory site $(PORT)
+	$(PY) -m generator.serve site --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+$(NODE_STAMP): tests/package.json tests/package-lock.json
+	@sh scripts/system-deps npm
+	cd tests && npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+test: $(STAMP) $(NODE_STAMP)
 	@sh scripts/system-deps
 	$(PY) -m pytest $(ARGS)
 
@@ -49,5 +56,5 @@ bench: $(STAMP)
 # Removes the built site and everything the generator wrote into docs/ (only
 # generated files are git-ignored there), image caches included.
 clean:
-	rm -rf site .pytest_cache
+	rm -rf site .pytest_cache .screenshots
 	git clean -fdXq docs/

@@ -8,8 +8,6 @@ cyborg), synthetic cards of every era, and cards with hostile names.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import random
 import threading
 from dataclasses import dataclass
@@ -19,6 +17,7 @@ import pytest
 
 from generator import corpus
 from generator.models import Bot
+from generator.serve import make_server
 from generator.site import build
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,31 +81,10 @@ def corpus_site(tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
         return build_corpus(tmp_path_factory.mktemp("corpus"))
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    """Static files, and the site's own 404.html for a missing path (as GitHub Pages does)."""
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        page = Path(self.directory) / "404.html"
-        if code == 404 and page.is_file():
-            body = page.read_bytes()
-            self.send_response(404)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            return
-        super().send_error(code, message, explain)
-
-
 @pytest.fixture(scope="session")
 def served_site(corpus_site: BuiltSite):
     """The corpus site on http://127.0.0.1:<port>/ for the session; yields the base URL."""
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(_Handler, directory=str(corpus_site.site))
-    )
+    server = make_server(corpus_site.site, port=0, quiet=True)  # 404.html for a missing path, as GitHub Pages
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/"
