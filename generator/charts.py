@@ -13,8 +13,9 @@ Why the settings:
   are embedded; the page's browser picks fonts along the same family list the
   layout used (:data:`~generator.style.FONT_FAMILY`) and falls back to
   its own, so labels in any script render.
-* Light and dark page themes: a transparent background, mid-grey text and
-  grid, and one mid-tone accent that reads on white and on slate.
+* Light and dark page themes: a transparent background, and each chart drawn
+  twice, with dark text (``x.svg``) and light text (``x.dark.svg``); one
+  mid-tone accent reads on white and on slate.
 * Labels are untrusted (account names): they go through
   :func:`~generator.style.clean_text`, mathtext is off, and matplotlib
   XML-escapes SVG text.
@@ -37,23 +38,35 @@ from .style import FONT_FAMILY, clean_text, mpl_style
 
 __all__ = ["Chart", "MAX_BINS", "bar_chart", "bin_edges", "histogram", "line_chart"]
 
-GREY = "#8a8f98"  # 3.3:1 on white, 4.9:1 on Material's slate: readable in both themes
-ACCENT = "#4c8df6"
-WIDTH_IN = 7.2  # inches at 100 dpi: 720 px wide, scales down on phones
+ACCENT = "#4c8df6"  # 3.4:1 on white, 5.1:1 on Material's slate: bars read in both schemes
+WIDTH_IN = 5.2  # inches at 100 dpi: 520 px wide; on a 390 px phone 12 pt text stays about 11 px
+#: Text and grid colours per page scheme: each chart is drawn once for each
+#: (``NAME.svg`` and ``NAME.dark.svg``) and the page shows the one its scheme wants.
+SCHEMES: dict[str, str] = {"light": "#44474e", "dark": "#c3c6cf"}  # 9.4:1 on white, 9.7:1 on slate
+DARK_SUFFIX = ".dark.svg"
 _SVG_RC = {
     "svg.hashsalt": "huggingtweets-gallery",
     "svg.fonttype": "none",
-    "axes.edgecolor": GREY,
-    "axes.labelcolor": GREY,
-    "axes.titlecolor": GREY,
-    "text.color": GREY,
-    "xtick.color": GREY,
-    "ytick.color": GREY,
-    "font.size": 11,
+    "font.size": 12,
     "font.sans-serif": ["DejaVu Sans"],  # keeps the generic family short in the SVG
     "font.family": [*FONT_FAMILY, "sans-serif"],  # the browser's own sans-serif last
 }
-_MAX_LABEL = 32  # characters of a bar label on the chart; the table has them in full
+
+
+def _rc(ink: str) -> dict[str, object]:
+    return {**_SVG_RC, **{k: ink for k in ("axes.edgecolor", "axes.labelcolor", "text.color", "xtick.color", "ytick.color")}}
+
+
+def dark_path(out: Path) -> Path:
+    """Where the dark-scheme variant of the chart at ``out`` goes (``x.svg`` -> ``x.dark.svg``).
+
+    >>> dark_path(Path("statistics/eras.svg")).name
+    'eras.dark.svg'
+    """
+    return out.with_name(out.name.removesuffix(".svg") + DARK_SUFFIX)
+
+
+_MAX_LABEL = 22  # characters of a bar label on the chart; the table has them in full
 #: Most bins a histogram has, whatever its values: one bar (and one table row)
 #: per bin, so a single huge value must widen the bins, not multiply them.
 MAX_BINS = 60
@@ -110,20 +123,26 @@ def _figure(height_in: float) -> tuple[Figure, Axes]:
     return fig, ax
 
 
-def _value_axis(ax: Axes, *, horizontal: bool) -> None:
-    """Grid and whole-number-friendly ticks along the value axis."""
+def _value_axis(ax: Axes, *, horizontal: bool, ink: str) -> None:
+    """Grid and whole-number ticks along the value axis: every chart counts something
+    (bots, downloads, likes, tweets), and "2.5 bots" is no tick."""
     axis = ax.xaxis if horizontal else ax.yaxis
     axis.set_major_formatter(FuncFormatter(lambda v, _pos: _fmt(v)))
-    axis.set_major_locator(MaxNLocator(nbins=5))
-    ax.grid(axis="x" if horizontal else "y", color=GREY, alpha=0.3, linewidth=0.8)
+    axis.set_major_locator(MaxNLocator(nbins=5, integer=True, min_n_ticks=2))
+    ax.grid(axis="x" if horizontal else "y", color=ink, alpha=0.25, linewidth=0.8)
     ax.margins(**({"x": 0.12} if horizontal else {"y": 0.08}))  # room for value labels
     ax.set_axisbelow(True)
 
 
 def _save(fig: Figure, out: Path, title: str) -> None:
-    fig.suptitle(title, x=0.01, ha="left", fontsize=13, fontweight="bold")
+    # No drawn title: the page's heading above the chart already says it.
     out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, format="svg", metadata={"Date": None, "Creator": None})
+    fig.savefig(out, format="svg", metadata={"Date": None, "Creator": None, "Title": title})
+
+
+def _schemes(out: Path) -> list[tuple[str, Path]]:
+    """(ink colour, path) for each scheme's variant of the chart at ``out``."""
+    return [(SCHEMES["light"], out), (SCHEMES["dark"], dark_path(out))]
 
 
 def bar_chart(
@@ -142,24 +161,9 @@ def bar_chart(
     value at the end; long labels are shortened on the chart only.
     """
     names, numbers = _checked(title, labels, values)
-    with mpl_style(_SVG_RC):
-        if horizontal:
-            fig, ax = _figure(0.9 + 0.3 * max(1, len(names)))
-            bars = ax.barh(range(len(names)), numbers, color=ACCENT, height=0.7)
-            ax.set_yticks(range(len(names)), [_short(n) for n in names])
-            ax.set_ylim(len(names) - 0.5, -0.5)
-            ax.bar_label(bars, labels=[_fmt(v) for v in numbers], padding=3, color=GREY, fontsize=9)
-        else:
-            fig, ax = _figure(3.6)
-            bars = ax.bar(range(len(names)), numbers, color=ACCENT, width=0.7)
-            if len(names) <= 12:
-                ax.bar_label(bars, labels=[_fmt(v) for v in numbers], padding=3, color=GREY, fontsize=9)
-            ax.set_xticks(range(len(names)), [_short(n) for n in names], rotation=30 if len(names) > 6 else 0,
-                          ha="right" if len(names) > 6 else "center")  # fmt: skip
-        _value_axis(ax, horizontal=horizontal)
-        if xlabel:
-            (ax.set_xlabel if horizontal else ax.set_ylabel)(xlabel)
-        _save(fig, out, title)
+    for ink, path in _schemes(out):
+        with mpl_style(_rc(ink)):
+            _bars(path, title, names, numbers, xlabel=xlabel, horizontal=horizontal, ink=ink)
     return Chart(out, title, "", xlabel or "value", tuple(zip(names, numbers)))
 
 
@@ -185,6 +189,26 @@ def bin_edges(top: float, *, step: int, max_bins: int = MAX_BINS) -> list[int]:
     return [k * width for k in range(bins + 1)]
 
 
+def _bars(out: Path, title: str, names: list[str], numbers: list[float], *, xlabel: str, horizontal: bool, ink: str) -> None:
+    if horizontal:
+        fig, ax = _figure(0.7 + 0.28 * max(1, len(names)))
+        bars = ax.barh(range(len(names)), numbers, color=ACCENT, height=0.7)
+        ax.set_yticks(range(len(names)), [_short(n) for n in names])
+        ax.set_ylim(len(names) - 0.5, -0.5)
+        ax.bar_label(bars, labels=[_fmt(v) for v in numbers], padding=3, color=ink, fontsize=11)
+    else:
+        fig, ax = _figure(3.6)
+        bars = ax.bar(range(len(names)), numbers, color=ACCENT, width=0.7)
+        if len(names) <= 12:
+            ax.bar_label(bars, labels=[_fmt(v) for v in numbers], padding=3, color=ink, fontsize=11)
+        ax.set_xticks(range(len(names)), [_short(n) for n in names], rotation=30 if len(names) > 6 else 0,
+                      ha="right" if len(names) > 6 else "center")  # fmt: skip
+    _value_axis(ax, horizontal=horizontal, ink=ink)
+    if xlabel:
+        (ax.set_xlabel if horizontal else ax.set_ylabel)(xlabel)
+    _save(fig, out, title)
+
+
 def histogram(*, out: Path, title: str, values: Sequence[float], bins: Sequence[float], xlabel: str) -> Chart:
     """How many ``values`` fall in each bin between consecutive ``bins`` edges.
 
@@ -202,35 +226,46 @@ def histogram(*, out: Path, title: str, values: Sequence[float], bins: Sequence[
     if not np.all(np.isfinite(data)):
         raise ValueError(f"chart {title!r}: values must be finite numbers")
     counts, _ = np.histogram(data, bins=edges)
-    with mpl_style(_SVG_RC):
-        fig, ax = _figure(3.4)
-        ax.bar(edges[:-1], counts, width=np.diff(edges), align="edge", color=ACCENT, edgecolor="none", linewidth=0)
-        ax.set_xlim(edges[0], edges[-1])
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _fmt(v)))
-        _value_axis(ax, horizontal=False)
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel("bots")
-        _save(fig, out, title)
+    for ink, path in _schemes(out):
+        with mpl_style(_rc(ink)):
+            _histogram(path, title, edges, counts, xlabel=xlabel, ink=ink)
     rows = tuple((f"{_fmt(a)}–{_fmt(b)}", float(n)) for a, b, n in zip(edges, edges[1:], counts))
     return Chart(out, title, xlabel, "bots", rows)
+
+
+def _histogram(out: Path, title: str, edges: list[float], counts: np.ndarray, *, xlabel: str, ink: str) -> None:
+    fig, ax = _figure(3.2)
+    ax.bar(edges[:-1], counts, width=np.diff(edges), align="edge", color=ACCENT, edgecolor="none", linewidth=0)
+    ax.set_xlim(edges[0], edges[-1])
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _fmt(v)))
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+    _value_axis(ax, horizontal=False, ink=ink)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("bots")
+    _save(fig, out, title)
 
 
 def line_chart(*, out: Path, title: str, labels: Sequence[str], values: Sequence[float], ylabel: str) -> Chart:
     """``values`` over ordered categories ``labels`` (e.g. months), as a line with markers.
 
-    With many labels only about twelve are written on the axis; the table has all.
+    With many labels only about eight are written on the axis; the table has all.
     """
     names, numbers = _checked(title, labels, values)
-    with mpl_style(_SVG_RC):
-        fig, ax = _figure(3.4)
-        xs = range(len(names))
-        ax.fill_between(xs, numbers, color=ACCENT, alpha=0.15, linewidth=0)
-        ax.plot(xs, numbers, color=ACCENT, linewidth=2, marker="o", markersize=3 if len(names) > 24 else 5)
-        step = max(1, math.ceil(len(names) / 12))
-        ax.set_xticks(list(xs)[::step], [_short(n) for n in names[::step]], rotation=45, ha="right")
-        ax.set_xlim(-0.5, max(0.5, len(names) - 0.5))
-        ax.set_ylim(bottom=min(0.0, *numbers) if numbers else 0.0)
-        _value_axis(ax, horizontal=False)
-        ax.set_ylabel(ylabel)
-        _save(fig, out, title)
+    for ink, path in _schemes(out):
+        with mpl_style(_rc(ink)):
+            _line(path, title, names, numbers, ylabel=ylabel, ink=ink)
     return Chart(out, title, "", ylabel, tuple(zip(names, numbers)))
+
+
+def _line(out: Path, title: str, names: list[str], numbers: list[float], *, ylabel: str, ink: str) -> None:
+    fig, ax = _figure(3.2)
+    xs = range(len(names))
+    ax.fill_between(xs, numbers, color=ACCENT, alpha=0.15, linewidth=0)
+    ax.plot(xs, numbers, color=ACCENT, linewidth=2, marker="o", markersize=3 if len(names) > 24 else 5)
+    step = max(1, math.ceil(len(names) / 8))
+    ax.set_xticks(list(xs)[::step], [_short(n) for n in names[::step]], rotation=45, ha="right")
+    ax.set_xlim(-0.5, max(0.5, len(names) - 0.5))
+    ax.set_ylim(bottom=min(0.0, *numbers) if numbers else 0.0)
+    _value_axis(ax, horizontal=False, ink=ink)
+    ax.set_ylabel(ylabel)
+    _save(fig, out, title)

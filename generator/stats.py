@@ -40,10 +40,13 @@ class Totals:
     single: int
     cyborgs: int
     accounts: int
-    tweets_downloaded: int
-    tweets_kept: int
-    downloads: int
-    likes: int
+    #: Sums over the bots that state the value; ``None`` when not one does (unknown, not 0).
+    tweets_downloaded: int | None
+    tweets_kept: int | None
+    downloads: int | None
+    likes: int | None
+    #: Bots whose Hub download count is known (the rest have no Hub metadata).
+    with_downloads: int = 0
 
 
 @dataclass(frozen=True)
@@ -78,10 +81,12 @@ def accounts(bots: Sequence[Bot]) -> dict[str, list[Bot]]:
 
 
 def totals(bots: Sequence[Bot]) -> Totals:
-    """Counts and sums over the snapshot; unknown values count as nothing."""
+    """Counts and sums over the snapshot; unknown values count as nothing, and a
+    sum of nothing but unknowns is unknown (``None``), never 0."""
 
-    def total(get: Callable[[Bot], int | None]) -> int:
-        return sum(v for v in map(get, bots) if v is not None)
+    def total(get: Callable[[Bot], int | None]) -> int | None:
+        known = [v for v in map(get, bots) if v is not None]
+        return sum(known) if known else None
 
     cyborgs = sum(1 for b in bots if b.kind == "cyborg")
     return Totals(
@@ -93,6 +98,7 @@ def totals(bots: Sequence[Bot]) -> Totals:
         tweets_kept=total(lambda b: b.totals["tweets_kept"]),
         downloads=total(lambda b: b.hub.downloads),
         likes=total(lambda b: b.hub.likes),
+        with_downloads=sum(1 for b in bots if b.hub.downloads is not None),
     )
 
 
