@@ -11,9 +11,10 @@ import unicodedata
 
 from .style import clean_text
 
+#: White initials on each of these are at least 4.5:1 (WCAG AA), on the cards and the pages.
 INITIALS_COLOURS = (
-    "#1d9bf0", "#7856ff", "#f91880", "#00ba7c", "#ff7a00", "#e0245e",
-    "#17bf63", "#794bc4", "#f45d22", "#0e7490", "#b45309", "#4f46e5",
+    "#1670c4", "#7856ff", "#c8146a", "#00805a", "#b35300", "#e0245e",
+    "#15803d", "#794bc4", "#c2410c", "#0e7490", "#b45309", "#4f46e5",
 )  # fmt: skip
 
 

@@ -22,6 +22,14 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]  # fmt: skip
 CYBORG = "dril-kanyewest-ph4370n"
+#: axe-core, installed from npm at the version pinned in tests/package-lock.json (`make test` runs npm ci).
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+#: Violations that come from Material's own markup, not from our templates or
+#: CSS: (rule, CSS selector of the only node it flags). Anything else fails.
+MATERIAL_OWNED = {
+    ("aria-dialog-name", ".md-search"),  # the search overlay's role=dialog has no name in Material 9
+    ("landmark-unique", ".md-search__inner"),  # Material's search form is a second unnamed "search" landmark
+}
 
 
 @pytest.fixture(scope="session")
@@ -241,3 +249,94 @@ def test_screenshots_of_every_page_kind(visit, tmp_path):
         page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=str(out / f"{name}.png"), full_page=name in ("statistics", "cyborg", "mobile-bot"))
         assert (out / f"{name}.png").stat().st_size > 10_000
+
+
+def axe_violations(page) -> list[str]:
+    """axe-core's violations on ``page`` (WCAG 2.x A/AA and best practice), minus :data:`MATERIAL_OWNED`,
+    one line each: rule, impact, and the first nodes with axe's reason."""
+    if not AXE.is_file():
+        pytest.fail(f"axe-core is not installed at {AXE}: run `npm ci` in tests/ (make test does)")
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations.map(v => ({
+            id: v.id, impact: v.impact,
+            nodes: v.nodes.map(n => ({target: n.target.join(" "), why: (n.failureSummary || "").split("\\n")[1] || ""}))}))"""
+    )
+    out = []
+    for v in found:
+        nodes = [n for n in v["nodes"] if (v["id"], n["target"]) not in MATERIAL_OWNED]
+        if nodes:
+            sample = "; ".join(f"{n['target']}: {n['why'].strip()}" for n in nodes[:3])
+            out.append(f"{v['id']} ({v['impact']}, {len(nodes)} nodes): {sample}")
+    return out
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", [1366, 390])
+@pytest.mark.parametrize("path", ["", "bots/getfiscal/", f"bots/{CYBORG}/", "accounts/dril/", "statistics/"])
+def test_axe_finds_no_violation_of_ours(visit, path, width, scheme):
+    page, _ = visit(path, viewport={"width": width, "height": 900}, color_scheme=scheme)
+    assert page.get_attribute("body", "data-md-color-scheme") == ("slate" if scheme == "dark" else "default")
+    assert axe_violations(page) == []
+
+
+def test_axe_sees_a_violation_when_there_is_one(visit):
+    """The check above can fail: a grey-on-grey paragraph is reported."""
+    page, _ = visit("about/")
+    page.evaluate(
+        "document.querySelector('article').insertAdjacentHTML('afterbegin',"
+        " '<p id=\"bad\" style=\"color:#aaa;background:#bbb\">hard to read</p>')"
+    )
+    assert any(v.startswith("color-contrast") and "#bad" in v for v in axe_violations(page))
+
+
+@pytest.mark.parametrize("path", ["bots/getfiscal/", f"bots/{CYBORG}/", "accounts/dril/"])
+def test_bot_and_account_pages_need_no_sideways_scrolling_on_a_phone(visit, path):
+    page, _ = visit(path, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    # nor inside the training table's own scroll box: every figure is on screen
+    assert page.eval_on_selector_all(".ht-scroll", "els => els.filter(e => e.scrollWidth > e.clientWidth + 1).length") == 0
+    if path.startswith("bots/"):
+        kept = page.locator(".ht-table td[data-label='Tweets kept']").first
+        box = kept.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390
+
+
+def test_skip_link_moves_focus_past_the_header(visit):
+    page, _ = visit(f"bots/{CYBORG}/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.classList.contains('ht-skip')")
+    assert page.locator(".ht-skip").is_visible()
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "ht-content"
+    page.keyboard.press("Tab")  # the next stop is in the page's content, not the header
+    assert page.evaluate("!!document.activeElement.closest('.md-content')")
+
+
+def test_gallery_search_field_shows_where_the_focus_is(visit):
+    page, _ = visit("")
+    field = page.locator(".ht-controls input[name=search]")
+    before = field.evaluate("e => getComputedStyle(e).outlineStyle + ' ' + getComputedStyle(e).outlineWidth")
+    field.focus()
+    after = field.evaluate("e => [getComputedStyle(e).outlineStyle, parseFloat(getComputedStyle(e).outlineWidth)]")
+    assert after[0] != "none" and after[1] >= 2, (before, after)
+
+
+@pytest.mark.parametrize("path", ["accounts/", "data/", "about/", "statistics/"])
+def test_pages_without_a_section_get_no_sidebar_and_share_the_gallery_left_edge(visit, path):
+    page, _ = visit(path, viewport={"width": 1366, "height": 900})
+    assert page.locator(".md-sidebar--primary").is_hidden()
+    x = page.locator("article.md-content__inner h1").bounding_box()["x"]
+    gallery, _ = visit("", viewport={"width": 1366, "height": 900})
+    assert abs(x - gallery.locator("article.md-content__inner h1").bounding_box()["x"]) <= 1
+
+
+def test_404_buttons_do_not_touch_on_a_phone(browser, served_site):
+    context, page, watch = _open(browser, served_site, viewport={"width": 390, "height": 844}, is_mobile=True)
+    watch.expected_404 = True
+    page.goto(served_site + "no/such/page/")
+    boxes = [page.locator(".md-button").nth(i).bounding_box() for i in range(2)]
+    context.close()
+    a, b = sorted(boxes, key=lambda r: (r["y"], r["x"]))
+    apart = b["y"] - (a["y"] + a["height"]) if b["y"] >= a["y"] + a["height"] else b["x"] - (a["x"] + a["width"])
+    assert apart >= 8, boxes

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from .. import stats
+from .. import figures, stats
 from ..models import ERA_LABELS, ERAS, Bot, User, parse_when
 from .escape import clean, environment, front_matter, http_url, one_line
 from .writer import HANDLE_RE
@@ -117,6 +117,8 @@ def _bot_page(bot: Bot, *, images: Images, snapshot_date: str | None) -> str:
         "created": bot.created,
         "era_label": ERA_LABELS.get(bot.era, bot.era),
         "snapshot_date": snapshot_date,
+        "figures": figures.key_figures(bot),
+        "samples": figures.samples_shown(bot),
     }
     kept = bot.totals["tweets_kept"]
     who = ", ".join(f"@{h}" for h in bot.handles)
@@ -220,5 +222,5 @@ def _accounts_index(by_handle: Mapping[str, Sequence[Bot]]) -> str:
         {"handle": h, "bots": "1 bot" if len(bs) == 1 else f"{len(bs)} bots"}
         for h, bs in sorted(by_handle.items(), key=lambda hb: (-len(hb[1]), hb[0]))
     ]
-    meta = {"title": "Accounts", "search": {"exclude": True}, "hide": ["toc"]}
+    meta = {"title": "Accounts", "search": {"exclude": True}, "hide": ["navigation", "toc"]}
     return front_matter(meta) + environment().get_template("accounts.md.j2").render(accounts=accounts)

@@ -38,6 +38,11 @@ class Section:
     rows: tuple[tuple[Cell, ...], ...]
     note: str = ""
 
+    @property
+    def svg_dark(self) -> str | None:
+        """The chart drawn for the dark scheme (``x.dark.svg`` beside ``x.svg``)."""
+        return self.svg.removesuffix(".svg") + ".dark.svg" if self.svg else None
+
 
 def _chart_section(chart: Chart, *, sid: str, label_header: str, link: str | None = None, note: str = "") -> Section:
     """A section whose table is exactly what ``chart`` drew (``charts.Chart.rows``)."""
@@ -57,6 +62,7 @@ def write_statistics(*, bots: Sequence[Bot], writer: Writer, snapshot_date: str 
     from .. import charts
 
     def svg(sid: str) -> Path:
+        writer.claim(f"statistics/{sid}{charts.DARK_SUFFIX}", owner=f"the {sid} chart (dark scheme)")
         return writer.claim(f"statistics/{sid}.svg", owner=f"the {sid} chart")
 
     t = stats.totals(bots)
@@ -70,6 +76,13 @@ def write_statistics(*, bots: Sequence[Bot], writer: Writer, snapshot_date: str 
         ("Downloads (Hub)", t.downloads),
         ("Likes (Hub)", t.likes),
     ]
+    hub_note = (
+        "No bot in the snapshot has figures from the Hub (downloads, likes): they are unknown."
+        if not t.with_downloads
+        else f"Hub figures (downloads, likes) are known for {t.with_downloads:,} of {t.bots:,} bots."
+        if t.with_downloads < t.bots
+        else ""
+    )
     sections: list[Section] = []
     kept = [v for b in bots if (v := b.totals["tweets_kept"]) is not None]
     shares = [s for b in bots if (s := stats.shares(b))]
@@ -119,7 +132,7 @@ def write_statistics(*, bots: Sequence[Bot], writer: Writer, snapshot_date: str 
     sections.append(_table_section("problems", "Most frequent problems", ("Problem", "Bots"), q.problems,
                                    "What the normaliser could not read, as each bot page reports it."))  # fmt: skip
     page = environment().get_template("statistics.md.j2").render(
-        totals=totals, sections=sections, snapshot_date=snapshot_date
+        totals=totals, sections=sections, snapshot_date=snapshot_date, hub_note=hub_note
     )
     meta = {"title": "Statistics", "search": {"exclude": True}, "hide": ["navigation"]}
     path = writer.write("statistics/index.md", front_matter(meta) + page, owner="the statistics page")
