@@ -64,10 +64,11 @@ def _pixel(path: Path, xy: tuple[int, int]) -> tuple[int, int, int]:
         return im.convert("RGB").getpixel(xy)
 
 
-def _avatar_centre(index: int) -> tuple[int, int]:
+def _avatar_centre(index: int, bot: Bot) -> tuple[int, int]:
     x0, y0 = thumbnails._CARD[0] + thumbnails._PAD, thumbnails._CARD[1] + thumbnails._PAD
-    r = thumbnails._AVATAR_D // 2
-    return x0 + index * thumbnails._AVATAR_STEP + r, y0 + r
+    with thumbnails.mpl_style():
+        cx, cy = thumbnails.face_centres(thumbnails.card._card(bot, None, None).faces, x0, y0)[index]
+    return round(cx), round(cy)
 
 
 def test_size_determinism_and_independence_from_callers_rcparams(tmp_path):
@@ -131,7 +132,7 @@ def test_cached_avatar_is_used_else_a_deterministic_initials_avatar(tmp_path):
     with_avatar = draw_thumbnails([bot], out_dir=tmp_path / "with", avatars_dir=avatars, jobs=1)["kanyewest-yamada"]
     without = draw_thumbnails([bot], out_dir=tmp_path / "without", jobs=1)["kanyewest-yamada"]
 
-    cx, cy = _avatar_centre(1)
+    cx, cy = _avatar_centre(1, bot)
     assert _pixel(with_avatar, (cx, cy)) == (255, 0, 128)
     inside = (cx + 40, cy + 30)  # on the disc, clear of the initial
     colour = _pixel(without, inside)
@@ -140,11 +141,12 @@ def test_cached_avatar_is_used_else_a_deterministic_initials_avatar(tmp_path):
     # a photo keeps the card RGB; flat initials-only cards are stored as a palette PNG
     assert Image.open(with_avatar).mode == "RGB" and Image.open(without).mode == "P"
     # the first user has no cached image in either run: the same initials avatar both times
-    x0, y0 = _avatar_centre(0)
+    x0, y0 = _avatar_centre(0, bot)
     assert _pixel(with_avatar, (x0 - 40, y0 + 30)) == _pixel(without, (x0 - 40, y0 + 30))
     # the same handle gets the same colour in another bot
-    solo = draw_thumbnails([make_bot("yamada", [("yamada", "Y", 1, 1, 1)])], out_dir=tmp_path / "solo", jobs=1)
-    sx, sy = _avatar_centre(0)
+    solo_bot = make_bot("yamada", [("yamada", "Y", 1, 1, 1)])
+    solo = draw_thumbnails([solo_bot], out_dir=tmp_path / "solo", jobs=1)
+    sx, sy = _avatar_centre(0, solo_bot)
     assert _pixel(solo["yamada"], (sx + 40, sy + 30)) == colour
 
     # the cache's location is not drawn: a moved cache does not redraw

@@ -5,10 +5,11 @@ the name, "AI BOT" or "AI CYBORG", the widget prompt and one generated
 continuation. That service is gone, so this module draws our own, at the Open
 Graph size, from nothing but a :class:`~generator.models.Bot`:
 
-* avatars (up to three, overlapping circles): a cached image when
+* avatars (overlapping circles, every account's up to four, else three and "+N"): a cached image when
   ``avatars_dir`` holds one for the avatar URL (:func:`avatar_cache_path`),
   else a deterministic initials avatar; nothing is ever fetched;
-* display names, ``@<repo name>`` and the badge;
+* display names and ``@<repo name>``, shrunk and wrapped to fit (never cut
+  mid-name: a cyborg's title drops whole names, "& 2 more"), and the badge;
 * the widget prompt followed by one generated sample when ``samples`` has one,
   otherwise a small stacked bar chart of the training data per account.
 
@@ -41,11 +42,11 @@ from ..snapshot import AVATAR_SUFFIXES, avatar_cache_path, avatar_cache_stem
 from ..style import FONT_FAMILY, clean_text, mpl_style
 from .canvas import DPI, HEIGHT, WIDTH
 from .card import DEFAULT_PROMPT, DRAW_CODE, DRAW_VERSION
-from .draw import _AVATAR_D, _AVATAR_STEP, _CARD, _PAD, _draw
+from .draw import _AVATAR_D, _CARD, _PAD, MAX_FACES, _draw, face_centres
 from .stage import MANIFEST, draw_thumbnails
 
 __all__ = [
     "AVATAR_SUFFIXES", "DEFAULT_PROMPT", "DPI", "DRAW_CODE", "DRAW_VERSION", "FONT_FAMILY", "HEIGHT", "INITIALS_COLOURS",
     "MANIFEST", "WIDTH", "avatar_cache_path", "avatar_cache_stem", "clean_text", "draw_thumbnails", "initials_avatar",
-    "mpl_style", "_AVATAR_D", "_AVATAR_STEP", "_CARD", "_PAD", "_draw", "_initials",
+    "mpl_style", "MAX_FACES", "face_centres", "_AVATAR_D", "_CARD", "_PAD", "_draw", "_initials",
 ]  # fmt: skip

@@ -105,7 +105,9 @@ class _Canvas:
                 hi = mid - 1
         return "".join(parts[:lo]).rstrip() + "…"
 
-    def wrap(self, words: list[str], widths: list[float], *, px: float, max_lines: int) -> list[str]:
+    def wrap(
+        self, words: list[str], widths: list[float], *, px: float, max_lines: int, weight: str = "normal"
+    ) -> list[str]:
         """Greedy line breaking of ``words``; line i is ``widths[i]`` px wide (the
         last width repeats). Words wider than a line (CJK runs) break between
         characters; text beyond ``max_lines`` is cut with an ellipsis."""
@@ -116,7 +118,7 @@ class _Canvas:
             limit = widths[min(len(lines), len(widths) - 1)]
             word = queue.pop(0)
             candidate = f"{current} {word}" if current else word
-            if self.width(candidate, px=px) <= limit:
+            if self.width(candidate, px=px, weight=weight) <= limit:
                 current = candidate
             elif current:
                 lines.append(current)
@@ -127,7 +129,7 @@ class _Canvas:
                 lo, hi = 1, len(parts)
                 while lo < hi:
                     mid = (lo + hi + 1) // 2
-                    if self.width("".join(parts[:mid]), px=px) <= limit:
+                    if self.width("".join(parts[:mid]), px=px, weight=weight) <= limit:
                         lo = mid
                     else:
                         hi = mid - 1
@@ -140,7 +142,7 @@ class _Canvas:
             lines.append(current)
         if queue:  # overflow: the last line ends in an ellipsis
             last = widths[min(len(lines) - 1, len(widths) - 1)]
-            lines[-1] = self.fit(lines[-1] + " " + " ".join(queue), last, px=px)
+            lines[-1] = self.fit(lines[-1] + " " + " ".join(queue), last, px=px, weight=weight)
         return lines
 
     def png(self) -> bytes:

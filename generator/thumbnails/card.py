@@ -35,6 +35,8 @@ def _code_version(paths: Sequence[Path]) -> str:
 
 #: The drawing code's version: a hash of :data:`DRAW_CODE`, so any edit redraws every thumbnail once.
 DRAW_VERSION = _code_version(DRAW_CODE)
+#: Accounts a cyborg has at most (the card template's limit); all get a face or count in "+N".
+MAX_ACCOUNTS = 6
 
 @dataclass(frozen=True)
 class _Face:
@@ -64,6 +66,7 @@ class _Card:
     name: str
     kind: str
     title: str
+    names: tuple[str, ...]  # the display names the title joins with " & " (to shorten it by whole names)
     handle: str
     faces: tuple[_Face, ...]
     prompt: str
@@ -94,8 +97,9 @@ def _card(bot: Bot, avatars_dir: Path | None, samples: Mapping[str, Sequence[str
         name=bot.name,
         kind=bot.kind,
         title=clean_text(bot.display_name) or bot.name,
+        names=tuple(n for u in bot.users if (n := clean_text(u.name))),
         handle="@" + bot.name,
-        faces=tuple(_face(u.name, u.handle, u.avatar, avatars_dir) for u in bot.users[:3])
+        faces=tuple(_face(u.name, u.handle, u.avatar, avatars_dir) for u in bot.users[:MAX_ACCOUNTS])
         or (_face(None, bot.name, None, None),),
         prompt=clean_text(bot.widget_prompt) or DEFAULT_PROMPT,
         sample=sample,
