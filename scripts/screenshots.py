@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import threading
 import time
@@ -23,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from generator import config, corpus  # noqa: E402
+from generator import corpus  # noqa: E402
 from generator.serve import make_server  # noqa: E402
 from generator.site import build  # noqa: E402
 
@@ -37,7 +38,7 @@ FIRST_SCREEN = {"gallery"}
 
 
 def build_sites(out: Path, n: int, reuse: bool) -> dict[str, Path]:
-    config.SITE_URL = ""
+    os.environ["GALLERY_SITE_URL"] = ""  # relative links: the sites are served on a random port
     sites = {}
     plans = {"seed": [SEED_CARDS], f"corpus{n}": None}
     for name, cards in plans.items():
