@@ -469,5 +469,5 @@ def test_build_with_every_hostile_case_beside_the_seeds_publishes_every_good_bot
     days = set(re.findall(rb"snapshot of (\d{4}-\d{2}-\d{2})", everything))
     assert days == {b"2021-10-31"}
     page = (out / "bots" / "metadates" / "index.html").read_text(encoding="utf-8")
-    assert re.search(r"Last updated</dt>\s*<dd>([^<]*)</dd>", page).group(1) == "—"  # was "not a dat"
+    assert re.search(r"<dt>Updated</dt>\s*<dd[^>]*>([^<]*)</dd>", page).group(1) == "unknown"  # was "not a dat"
     assert str(tmp_path).encode() not in everything
