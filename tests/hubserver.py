@@ -24,7 +24,7 @@ connection, a corrupted body, a wrong ``X-Repo-Commit``, a HEAD claiming
 a model that vanishes between listing and download. Hostile scenarios: a listing page
 without its ``Link`` (the listing ends early), a page cut short with a matching
 ``Content-Length`` (invalid JSON, no transport error), a ``Link`` that never advances
-(a cursor loop), a body sent one byte at a time (``trickle``), and a chunked body that
+(a cursor loop), a ``Link`` to another host, a body sent one byte at a time (``trickle``), and a chunked body that
 never ends (``endless``). A fault can let its first ``after`` matching requests pass.
 Hostile listing entries go in ``extra_listing``.
 Every request is logged (method, path, headers) so tests can count them.
@@ -67,6 +67,7 @@ FaultKind = Literal[
     "no-link",
     "bad-json",
     "cursor-loop",
+    "foreign-link",
     "trickle",
     "endless",
 ]
@@ -402,7 +403,8 @@ class _Handler(BaseHTTPRequestHandler):
             params = [(k, v) for k, values in query.items() if k != "cursor" for v in values]
             # A cursor loop: the "next" page is this very page again, for ever.
             params.append(("cursor", str(start if kind == "cursor-loop" else start + hub.page_size)))
-            headers["Link"] = f'<{hub.url}/api/models?{urlencode(params)}>; rel="next"'
+            base = "http://hub.example.invalid" if kind == "foreign-link" else hub.url
+            headers["Link"] = f'<{base}/api/models?{urlencode(params)}>; rel="next"'
         self._json(200, page, headers=headers, head=head)
 
     def _model_info(self, repo_id: str, *, head: bool) -> None:

@@ -128,6 +128,17 @@ def test_a_cursor_loop_ends_and_deletes_nothing(snapshot, capsys):
     assert "links back to a page already read" in capsys.readouterr().out
 
 
+def test_a_link_to_another_host_is_not_followed(snapshot, monkeypatch, capsys):
+    hub, cards = snapshot
+    monkeypatch.setenv("HF_TOKEN", "hf_NotForOtherHosts0123456789")  # would go with the request
+    before = snapshot_state(cards)
+    hub.add_fault("foreign-link", LISTING, after=1, times=1)  # page 2 links off the Hub
+    code, seconds = run(cards)
+    assert seconds < BOUND and code == 3
+    assert snapshot_state(cards) == before
+    assert "links to another host ('hub.example.invalid'); not followed" in capsys.readouterr().out
+
+
 def test_the_listing_stops_at_its_page_cap(snapshot, capsys):
     hub, cards = snapshot
     hub.clear_log()
