@@ -39,7 +39,7 @@ def floor_seconds(requests: int, limit: int, window: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=5000, help="models on the test Hub (default 5000)")
-    parser.add_argument("--workers", type=int, default=config.FETCH_WORKERS, help="parallel downloads")
+    parser.add_argument("--workers", type=int, default=config.DEFAULT_FETCH_WORKERS, help="parallel downloads")
     args = parser.parse_args()
 
     default = Policy()
