@@ -45,12 +45,12 @@ T = TypeVar("T")
 #: Cap on each connect/read/write/pool wait of a request.
 TIMEOUT_SECONDS = 30.0
 #: A whole request, body included: a body sent at one byte a second ends here.
-REQUEST_SECONDS = 120.0
+REQUEST_SECONDS = 60.0
 #: One task (a README, a listing page) over all its attempts and Retry-After pauses.
-TASK_SECONDS = 300.0
+TASK_SECONDS = 150.0
 #: The longest ``Retry-After`` waited for (the Hub's windows are 5 minutes); a
 #: longer one fails the request at once, and every request of its kind while it runs.
-MAX_PAUSE_SECONDS = 300.0
+MAX_PAUSE_SECONDS = 120.0
 #: A ``Retry-After`` is believed up to this long (a day); longer ones are taken as this.
 MAX_RETRY_AFTER_SECONDS = 86400.0
 #: Listing pages followed at most (the Hub serves up to 1,000 models a page).
