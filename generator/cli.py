@@ -1,4 +1,4 @@
-"""Command line: ``python -m generator {normalise,build,fetch} ...``.
+"""Command line: ``python -m generator {normalise,build,fetch,predict} ...``.
 
 These forms are relied on by external tools and documented in the README;
 keep them stable (a test checks every flag here appears in the README).
@@ -109,6 +109,29 @@ def _add_fetch(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_cmd_fetch)
 
 
+def _add_predict(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "predict",
+        help="generate samples with each bot's own model into cards/<name>/samples.json",
+        description="For every model without current samples, download its inference files at the "
+        "snapshot's revision, generate samples of its widget prompt and write samples.json. "
+        "Needs the 'predict' extra (torch, transformers). Honours HF_ENDPOINT, HF_TOKEN and HF_HUB_OFFLINE.",
+    )
+    p.add_argument("--cards", type=Path, metavar="DIR", default=None, help="snapshot folder (default: cards/, or GALLERY_CARDS)")
+    p.add_argument("--limit", type=int, default=None, metavar="N", help="run at most N models, then stop (rerun to resume)")
+    p.add_argument(
+        "--minutes", type=float, default=None, metavar="M", help="start no model after M minutes (rerun to resume)"
+    )
+    p.add_argument("--only", nargs="+", default=(), metavar="NAME", help="only these bots (repo names)")
+    p.add_argument(
+        "--shard",
+        default="1/1",
+        metavar="I/N",
+        help="only the models of shard I of N (every model is in exactly one; default 1/1)",
+    )
+    p.set_defaults(func=_cmd_predict)
+
+
 def _cmd_normalise(args: argparse.Namespace, settings: Settings) -> int:
     from .errors import SnapshotError
     from .normalise import normalise_paths
@@ -178,12 +201,36 @@ def _cmd_fetch(args: argparse.Namespace, settings: Settings) -> int:
     )
 
 
+def _cmd_predict(args: argparse.Namespace, settings: Settings) -> int:
+    from .predict.run import parse_shard
+
+    try:
+        shard = parse_shard(args.shard)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        from .predict.run import predict
+    except ImportError as exc:  # huggingface_hub is a core dependency; this is torch or transformers
+        print(f"error: predict needs the 'predict' extra ({exc.name}): pip install -e '.[predict]'", file=sys.stderr)
+        return 2
+    return predict(
+        cards_dir=settings.cards[0],
+        author=settings.author,
+        limit=args.limit,
+        minutes=args.minutes,
+        only=tuple(args.only),
+        shard=shard,
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m generator", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     _add_normalise(sub)
     _add_build(sub)
     _add_fetch(sub)
+    _add_predict(sub)
     return parser
 
 

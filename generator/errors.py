@@ -31,3 +31,7 @@ class OutputCollisionError(BuildError, FileExistsError):
 
 class SettingsError(GeneratorError, ValueError):
     """A setting (environment variable or flag) with a value that is not allowed; the message names it."""
+
+
+class PredictError(GeneratorError, RuntimeError):
+    """A model could not be run this time (a rerun may succeed)."""

@@ -102,6 +102,58 @@ class HubMeta:
         )
 
 
+Scalar = str | int | float | bool
+
+
+@dataclass(frozen=True)
+class Samples:
+    """What the bot's own model generated for its widget prompt (``samples.json``).
+
+    Written by the predict stage, read back and cleaned by
+    :func:`generator.predict.samples.read_samples`. The texts are continuations
+    of ``prompt`` (the prompt itself is not repeated), untrusted like card
+    text: cleaned of control characters, length-capped, and escaped wherever
+    they are shown. ``settings`` and ``engine`` are (name, value) pairs, so the
+    record stays hashable.
+    """
+
+    prompt: str
+    texts: tuple[str, ...]
+    settings: tuple[tuple[str, Scalar], ...] = ()
+    engine: tuple[tuple[str, Scalar], ...] = ()
+    generated: str | None = None  # YYYY-MM-DD
+    revision: str | None = None  # the commit whose files were run
+
+    @property
+    def chosen(self) -> str | None:
+        """The one sample shown where there is room for one (thumbnails, gallery cards)."""
+        from .predict.samples import pick
+
+        return pick(self.texts)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "prompt": self.prompt,
+            "texts": list(self.texts),
+            "chosen": self.chosen,
+            "settings": dict(self.settings),
+            "engine": dict(self.engine),
+            "generated": self.generated,
+            "revision": self.revision,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Samples":
+        return cls(
+            prompt=data["prompt"],
+            texts=tuple(data["texts"]),
+            settings=tuple((data.get("settings") or {}).items()),
+            engine=tuple((data.get("engine") or {}).items()),
+            generated=data.get("generated"),
+            revision=data.get("revision"),
+        )
+
+
 @dataclass(frozen=True)
 class Bot:
     """One huggingtweets model, normalised from its card and Hub metadata."""
@@ -123,6 +175,7 @@ class Bot:
     hub: HubMeta = field(default_factory=HubMeta)
     problems: tuple[str, ...] = ()
     source: str | None = None  # the file the card was read from
+    samples: Samples | None = None  # what its model said (None: not run yet, or it could not be)
 
     @property
     def totals(self) -> dict[str, int | None]:
@@ -170,6 +223,7 @@ class Bot:
         data["hub"]["tags"] = list(self.hub.tags)
         data["problems"] = list(self.problems)
         data["totals"] = self.totals
+        data["samples"] = self.samples.to_dict() if self.samples else None
         return data
 
     @classmethod
@@ -193,4 +247,5 @@ class Bot:
             hub=HubMeta(**hub),
             problems=tuple(data.get("problems") or ()),
             source=data.get("source"),
+            samples=Samples.from_dict(data["samples"]) if data.get("samples") else None,
         )

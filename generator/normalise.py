@@ -19,6 +19,7 @@ from pathlib import Path
 
 from . import budget, validate
 from .models import COUNT_FIELDS, Bot, HubMeta, User
+from .predict.samples import read_samples
 from .parse import ParsedCard, parse_card, thumbnail_epoch_ms
 from .config import DEFAULT_AUTHOR
 from .pool import map_chunked
@@ -157,6 +158,8 @@ def normalise_source(source: CardSource) -> Bot:
     preprocess = check.url(_http(card.wandb_preprocess), what="W&B preprocess run URL")
     train = check.url(_http(card.wandb_train), what="W&B training run URL")
     thumbnail_date = check.epoch_ms(thumbnail_epoch_ms(thumbnail), what="thumbnail time")
+    samples, sample_problems = read_samples(source.path) if source.path.is_dir() else (None, [])
+    problems.extend(sample_problems)
     return Bot(
         id=source.repo_id,
         name=source.name,
@@ -173,6 +176,7 @@ def normalise_source(source: CardSource) -> Bot:
         hub=hub,
         problems=validate.cap_problems(problems),
         source=source.rel or source.path.name,
+        samples=samples,
     )
 
 

@@ -15,9 +15,15 @@ published behaviour):
   the body's real ``Content-Length`` and ``Range`` support (the client resumes
   a cut-off download with ``Range``);
 - 404s with the Hub's ``X-Error-Code`` (RepoNotFound, RevisionNotFound, EntryNotFound);
-- ``GET /avatars/...``: images from ``images`` (a stand-in for pbs.twimg.com).
+- ``GET /avatars/...``: images from ``images`` (a stand-in for pbs.twimg.com);
+- model files for the predict stage: ``POST /api/models/{repo}/paths-info/{rev}``
+  (each path's git blob id, size and, for an LFS file, its sha256), and LFS files
+  (weights: ``*.safetensors``, ``*.bin``...) answered as the Hub does, with a 302
+  carrying ``X-Linked-Etag`` (the sha256) and ``X-Linked-Size`` to a CDN URL
+  (``/lfs-cdn/...``) that serves the bytes with ``Range`` support.
+  :meth:`HubServer.commit` adds or removes any files in a new revision.
 
-Faults are queued per test with :meth:`HubServer.add_fault`: 401 (a bad token), 429
+Faults are queued per test with :meth:`HubServer.add_fault`: 401 (a bad token), 404 (EntryNotFound), 429
 (with or without ``Retry-After``), 500, 503, a stalled response, a truncated body, a reset
 connection, a corrupted body, a wrong ``X-Repo-Commit``, a HEAD claiming
 ``Content-Length: 0`` (the client then caches an empty file without error) and
@@ -52,6 +58,7 @@ from generator.corpus import CardSpec
 
 FaultKind = Literal[
     "401",
+    "404",  # a file the listing names but the Hub does not serve (predict)
     "429",
     "500",
     "503",
@@ -76,6 +83,20 @@ FaultKind = Literal[
 DEFAULT_FIELDS = ("likes", "downloads", "tags", "pipeline_tag", "library_name", "createdAt")
 #: Files every generated repo holds besides its README.
 OTHER_FILES = (".gitattributes", "config.json", "pytorch_model.bin")
+#: Files stored in Git LFS (as huggingtweets' .gitattributes says): served through the CDN redirect.
+LFS_SUFFIXES = (".bin", ".safetensors", ".h5", ".msgpack", ".pt", ".ckpt", ".onnx")
+
+
+def is_lfs(filename: str) -> bool:
+    return filename.endswith(LFS_SUFFIXES)
+
+
+def lfs_pointer(data: bytes) -> bytes:
+    """The pointer git stores in place of an LFS file (its size is the Hub's ``pointerSize``)."""
+    return b"version https://git-lfs.github.com/spec/v1\noid sha256:%s\nsize %d\n" % (
+        hashlib.sha256(data).hexdigest().encode(),
+        len(data),
+    )
 
 
 def git_blob_id(data: bytes) -> str:
@@ -194,6 +215,25 @@ class HubServer:
             repo.revisions[sha] = files
             return sha
 
+    def commit(self, repo_id: str, files: dict[str, bytes | None]) -> str:
+        """Commit ``files`` (``None``: delete that file) as a new revision; returns its sha."""
+        with self.lock:
+            repo = self.repos[repo_id]
+            current = dict(repo.files)
+            for name, data in files.items():
+                if data is None:
+                    current.pop(name, None)
+                else:
+                    current[name] = data
+            digest = hashlib.sha1(repo.meta["sha"].encode())
+            for name in sorted(current):
+                digest.update(name.encode() + b"\0" + hashlib.sha256(current[name]).digest())
+            sha = digest.hexdigest()
+            modified = datetime.fromisoformat(repo.meta["lastModified"].replace("Z", "+00:00")) + timedelta(days=1)
+            repo.meta = repo.meta | {"sha": sha, "lastModified": modified.strftime("%Y-%m-%dT%H:%M:%S.000Z")}
+            repo.revisions[sha] = current
+            return sha
+
     def remove(self, repo_id: str) -> None:
         with self.lock:
             del self.repos[repo_id]
@@ -283,6 +323,11 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self._dispatch(head=False)
 
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        self._body = self.rfile.read(length) if length else b""
+        self._dispatch(head=False)
+
     # --- plumbing ------------------------------------------------------------
 
     def _dispatch(self, *, head: bool) -> None:
@@ -294,6 +339,8 @@ class _Handler(BaseHTTPRequestHandler):
                 Logged(self.command, path, query, {k.lower(): v for k, v in self.headers.items()}, time.monotonic())
             )
         fault = hub._take_fault(self.command, path)
+        if fault and fault.kind == "404":  # a file the listing names but the Hub does not serve
+            return self._not_found("EntryNotFound", "injected 404", head=head)
         if fault and fault.kind in ("401", "429", "500", "503"):
             headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
             return self._json(int(fault.kind), {"error": f"injected {fault.kind}"}, headers=headers, head=head)
@@ -383,6 +430,10 @@ class _Handler(BaseHTTPRequestHandler):
             return self._file(m.group(1), m.group(2), m.group(3), head=head)
         if m := re.fullmatch(r"/([^/]+/[^/]+)/resolve/([^/]+)/(.+)", path):
             return self._resolve(m.group(1), m.group(2), m.group(3), head=head)
+        if self.command == "POST" and (m := re.fullmatch(r"/api/models/([^/]+/[^/]+)/paths-info/([^/]+)", path)):
+            return self._paths_info(m.group(1), m.group(2))
+        if m := re.fullmatch(r"/lfs-cdn/([^/]+/[^/]+)/([0-9a-f]{40})/(.+)", path):
+            return self._file(m.group(1), m.group(2), m.group(3), head=head)
         if path.startswith("/avatars/") and (image := self.hub.images.get(path.removeprefix("/avatars/"))):
             return self._send(200, {"Content-Type": "image/jpeg"}, image, head=head)
         return self._json(404, {"error": "Not Found"}, head=head)
@@ -446,6 +497,19 @@ class _Handler(BaseHTTPRequestHandler):
         if blob is None:
             return
         sha, data = blob
+        if is_lfs(filename):
+            # As the Hub does for an LFS file: a 302 off to the CDN, the file's
+            # sha256 and size in X-Linked-* headers (the client reads them there).
+            location = f"{self.hub.url}/lfs-cdn/{repo_id}/{sha}/{quote(filename)}"
+            headers = {
+                "Location": location,
+                "X-Repo-Commit": self._commit_header(sha),
+                "ETag": f'"{git_blob_id(lfs_pointer(data))}"',
+                "X-Linked-Etag": f'"{hashlib.sha256(data).hexdigest()}"',
+                "X-Linked-Size": str(len(data)),
+                "Content-Type": "text/plain; charset=utf-8",
+            }
+            return self._send(302, headers, b"Found. Redirecting to the CDN", head=head)
         etag = f'"{git_blob_id(data)}"'
         location = (
             f"/api/resolve-cache/models/{repo_id}/{sha}/{quote(filename)}?"
@@ -463,7 +527,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self.hub.delay:
             time.sleep(self.hub.delay)
         headers = {
-            "ETag": f'"{git_blob_id(data)}"',
+            "ETag": f'"{hashlib.sha256(data).hexdigest() if is_lfs(filename) else git_blob_id(data)}"',
             "X-Repo-Commit": self._commit_header(sha),
             "Accept-Ranges": "bytes",
             "Content-Type": "text/plain; charset=utf-8",
@@ -474,6 +538,27 @@ class _Handler(BaseHTTPRequestHandler):
             status, body = 206, data[start:]
             headers["Content-Range"] = f"bytes {start}-{len(data) - 1}/{len(data)}"
         self._send(status, headers, body, head=head)
+
+
+    def _paths_info(self, repo_id: str, rev: str) -> None:
+        """The Hub's paths-info: one entry per existing file among the form's ``paths``."""
+        found = self._revision(repo_id, unquote(rev), head=False)
+        if found is None:
+            return
+        repo, sha = found
+        form = parse_qs(getattr(self, "_body", b"").decode("utf-8"), keep_blank_values=True)
+        entries = []
+        for path in form.get("paths", []):
+            data = repo.revisions[sha].get(path)
+            if data is None:
+                continue
+            if is_lfs(path):
+                pointer = lfs_pointer(data)
+                lfs = {"oid": hashlib.sha256(data).hexdigest(), "size": len(data), "pointerSize": len(pointer)}
+                entries.append({"type": "file", "oid": git_blob_id(pointer), "size": len(data), "path": path, "lfs": lfs})
+            else:
+                entries.append({"type": "file", "oid": git_blob_id(data), "size": len(data), "path": path})
+        self._json(200, entries)
 
 
 def _repo_in_path(path: str) -> str | None:

@@ -344,11 +344,14 @@ def checkout(tmp_path: Path) -> Path:
     git(tmp_path, "clone", "-q", str(tmp_path / "origin.git"), str(work))
     venv = work / ".venv"
     venv.mkdir()
+    stamps = (".installed", ".installed-predict")
     for entry in Path(sys.prefix).iterdir():
-        if entry.name != ".installed":
+        if entry.name not in stamps:
             (venv / entry.name).symlink_to(entry)
-    (venv / ".installed").touch()
-    assert subprocess.run(["make", "-q", ".venv/.installed"], cwd=work).returncode == 0, "make would reinstall"
+    for stamp in stamps:
+        (venv / stamp).touch()
+    for stamp in stamps:
+        assert subprocess.run(["make", "-q", f".venv/{stamp}"], cwd=work).returncode == 0, "make would reinstall"
     return work
 
 
