@@ -35,9 +35,14 @@ NEVER = {"flax_model.msgpack": b"flax" * 100, "tf_model.h5": b"tf" * 100, "train
 
 
 @pytest.fixture(autouse=True)
-def _one_thread(monkeypatch):
+def _one_thread(monkeypatch, tmp_path):
+    import tempfile
+
     import torch
 
+    # Downloads go to the system temp folder; give each test its own, to see them deleted.
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
     torch.set_num_threads(1)
     monkeypatch.setenv("DISABLE_SAFETENSORS_CONVERSION", "1")
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764547200")  # 2025-12-01: two runs on either side of midnight agree
@@ -120,7 +125,7 @@ def test_every_bot_gets_samples_from_only_its_inference_files_and_a_rerun_asks_n
         assert len(set(rec["samples"])) > 1, "sampling, not five copies of one greedy text"
     # The same weights and prompt under the same seed say the same thing.
     assert record(cards, names[0])["samples"] == record(cards, names[1])["samples"]
-    assert not list(Path(os.environ.get("TMPDIR", "/tmp")).glob("huggingtweets-predict-*")), "downloads deleted"
+    assert list((cards.parent / "tmp").iterdir()) == [], "downloads deleted"
 
     # The samples travel in the Bot record (and so to bots.json and the pages).
     bots = {b.name: b for b in normalise_paths([cards])}

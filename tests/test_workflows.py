@@ -44,6 +44,8 @@ KNOWN_PINS = {
     "actions/configure-pages": ("45bfe0192ca1faeb007ade9deae92b16b8254a0d", "v6.0.0"),
     "actions/upload-pages-artifact": ("fc324d3547104276b827a68afc52ff2a11cc49c9", "v5.0.0"),
     "actions/deploy-pages": ("cd2ce8fcbc39b97be8ca5fce6e763baed58fa128", "v5.0.0"),
+    "actions/upload-artifact": ("ea165f8d65b6e75b540449e92b4886f43607fa02", "v4.6.2"),
+    "actions/download-artifact": ("d3f86a106a0bac45b974a628896c90dbdf5c8093", "v4.3.0"),
 }
 
 #: Write scopes each job may hold; every job not listed holds none.
@@ -51,6 +53,8 @@ ALLOWED_WRITES = {
     ("pages.yml", "deploy"): {"pages", "id-token"},  # calls the reusable build+deploy
     ("nightly.yml", "deploy"): {"pages", "id-token"},  # same
     ("nightly.yml", "fetch"): {"contents"},  # pushes the refreshed snapshot
+    ("nightly.yml", "samples"): {"contents"},  # pushes the samples predict made (runs no model)
+    ("backfill.yml", "merge"): {"contents"},  # pushes the shards' samples (runs no model)
     ("build-deploy.yml", "deploy"): {"pages", "id-token"},  # the deploy-pages step itself
 }
 
@@ -110,8 +114,8 @@ def make_targets(script: str) -> list[str]:
     return targets
 
 
-def test_the_three_workflows_exist() -> None:
-    assert {p.name for p in WORKFLOWS} == {"pages.yml", "nightly.yml", "build-deploy.yml"}
+def test_the_workflows_exist() -> None:
+    assert {p.name for p in WORKFLOWS} == {"pages.yml", "nightly.yml", "build-deploy.yml", "backfill.yml"}
 
 
 # --- validity ---------------------------------------------------------------
@@ -216,10 +220,11 @@ def test_permissions_are_least_privilege(path: Path) -> None:
             assert job["uses"] == REUSABLE
 
 
-def test_no_job_that_runs_the_build_can_write() -> None:
-    """Third-party packages run in `make site`: that job holds read scopes only."""
+def test_no_job_that_runs_the_build_or_the_models_can_write() -> None:
+    """Third-party packages run in `make site` and `make predict` (models, tokenizers):
+    those jobs hold read scopes only, and hand their samples on as an artifact."""
     for name, job_id, step in all_steps():
-        if "site" in make_targets(step.get("run", "")):
+        if {"site", "predict"} & set(make_targets(step.get("run", ""))):
             perms = load(WORKFLOW_DIR / name)["jobs"][job_id]["permissions"]
             assert "write" not in perms.values(), f"{name} job {job_id}: {perms}"
 
@@ -281,15 +286,49 @@ def test_nightly_deploys_only_after_a_successful_fetch_and_commit() -> None:
         assert "if" not in step and not step.get("continue-on-error"), step
     assert not fetch.get("continue-on-error")
     assert "${{ secrets.HF_TOKEN }}" == fetch_step["env"]["HF_TOKEN"]
-    # deploy waits for fetch, builds the commit it made, and has no if: always()/failure() escape.
-    assert deploy["needs"] in ("fetch", ["fetch"]) and "if" not in deploy
-    assert deploy["with"]["ref"] == "${{ needs.fetch.outputs.sha }}"
+    # deploy waits for fetch and builds after a successful one only: a failed
+    # fetch skips it (no always()), a failed predict does not.
+    assert "fetch" in deploy["needs"] and "always()" not in deploy["if"]
+    assert deploy["if"] == "${{ !cancelled() && needs.fetch.result == 'success' }}"
+    assert deploy["with"]["ref"] == "${{ needs.samples.outputs.sha || needs.fetch.outputs.sha }}"
     assert fetch["outputs"]["sha"] == "${{ steps.%s.outputs.sha }}" % commit_step["id"]
+
+
+def test_nightly_predicts_after_the_fetch_commit_and_its_failure_blocks_nothing() -> None:
+    workflow = load(WORKFLOW_DIR / "nightly.yml")
+    predict, samples = workflow["jobs"]["predict"], workflow["jobs"]["samples"]
+    assert predict["needs"] == "fetch", "predict runs on the committed snapshot"
+    assert step_named(predict, "actions/checkout")["with"]["ref"] == "${{ needs.fetch.outputs.sha }}"
+    assert "--minutes" in step_named(predict, "make predict")["run"], "the nightly predicts within a budget"
+    assert "|| status=$?" in step_named(predict, "make predict")["run"], "a failed predict still stages its samples"
+    upload = step_named(predict, "actions/upload-artifact")
+    assert predict["steps"].index(step_named(predict, "make predict")) < predict["steps"].index(upload)
+    # The commit job runs whatever became of predict, but only after a good fetch.
+    assert set(samples["needs"]) == {"fetch", "predict"}
+    assert samples["if"] == "${{ !cancelled() && needs.fetch.result == 'success' }}"
+    assert step_named(samples, "actions/download-artifact")["with"]["name"] == upload["with"]["name"]
+    assert "samples" in workflow["jobs"]["deploy"]["needs"]
+
+
+def test_backfill_shards_over_a_matrix_and_merges_once() -> None:
+    workflow = load(WORKFLOW_DIR / "backfill.yml")
+    assert set(triggers(workflow)) == {"workflow_dispatch"}
+    assert workflow["concurrency"] == {"group": "backfill", "cancel-in-progress": False}
+    plan, predict, merge = (workflow["jobs"][j] for j in ("plan", "predict", "merge"))
+    assert predict["strategy"]["matrix"]["shard"] == "${{ fromJSON(needs.plan.outputs.shards) }}"
+    assert predict["strategy"]["fail-fast"] is False
+    step = step_named(predict, "make predict")
+    assert '--shard $SHARD/$TOTAL' in step["run"] and step["env"]["SHARD"] == "${{ matrix.shard }}"
+    assert step_named(predict, "actions/upload-artifact")["with"]["name"] == "samples-${{ matrix.shard }}"
+    download = step_named(merge, "actions/download-artifact")["with"]
+    assert download["pattern"] == "samples-*" and download["merge-multiple"] is True
+    assert set(merge["needs"]) == {"plan", "predict"} and "always()" not in merge["if"]
+    assert predict["timeout-minutes"] < 360
 
 
 def test_every_make_target_the_workflows_run_exists() -> None:
     targets = {t for _, _, step in all_steps() for t in make_targets(step.get("run", ""))}
-    assert {"site", "fetch"} <= targets
+    assert {"site", "fetch", "predict"} <= targets
     for target in sorted(targets):
         dry = subprocess.run(["make", "-n", "-C", str(ROOT), target], capture_output=True, text=True, timeout=60)
         assert dry.returncode == 0, f"make {target}: {dry.stderr.strip()}"
@@ -301,6 +340,7 @@ def test_make_target_parser() -> None:
     assert make_targets(script) == ["fetch", "site"]
     assert make_targets("set +e\nmake fetch | tee log\nstatus=${PIPESTATUS[0]}") == ["fetch"]
     assert make_targets("echo a \\\n  make b") == []  # a continued line is one command
+    assert make_targets('status=0\nmake predict ARGS="--minutes 1" | tee x || status=$?') == ["predict"]
 
 
 # --- the nightly's steps, run for real against the test Hub -----------------
@@ -368,7 +408,7 @@ def run_step(
     outputs = runner_temp / "github-output"
     outputs.write_text("")
     env = os.environ | ENV | {"RUNNER_TEMP": str(runner_temp), "GITHUB_OUTPUT": str(outputs)}
-    env |= {name: values[expr] for name, expr in step.get("env", {}).items()}
+    env |= {name: values[expr] if "${{" in str(expr) else str(expr) for name, expr in step.get("env", {}).items()}
     if path:
         env["PATH"] = path + os.pathsep + env["PATH"]
     shell = load(WORKFLOW_DIR / workflow).get("defaults", {}).get("run", {}).get("shell")
@@ -546,3 +586,153 @@ def test_nightly_fails_visibly_when_fetch_prints_no_summary(tmp_path: Path) -> N
     result, outputs = run_step(work, "nightly.yml", step, {"${{ secrets.HF_TOKEN }}": ""}, path=str(shim))
     assert result.returncode == 1 and outputs == {}
     assert "::error::make fetch printed no summary line" in result.stdout
+
+
+# --- predict: the nightly's and the backfill's steps, for real against the test Hub -----
+
+
+def serve_models(hub: HubServer, n: int, *, seed: int) -> list[str]:
+    """``n`` models whose repos hold a tiny real GPT-2 (see tests/tinymodel.py)."""
+    from tests.tinymodel import model_files
+
+    specs = corpus.generate(n, seed=seed)
+    hub.load(specs)
+    files = model_files(seed=0)
+    for spec in specs:
+        hub.commit(f"huggingtweets/{spec.name}", dict(files) | {"pytorch_model.bin": None})
+    return [s.name for s in specs]
+
+
+def fresh_job(work: Path, ref: str) -> None:
+    """What actions/checkout leaves for a later job: ``ref`` checked out, nothing else."""
+    git(work, "checkout", "-q", "--detach", ref)
+    git(work, "clean", "-q", "-d", "-f", "--", "cards")
+    git(work, "checkout", "-q", "--", "cards")
+
+
+def staged(work: Path) -> dict[str, bytes]:
+    root = work.parent / "runner-temp" / "samples"
+    return {p.parent.name: p.read_bytes() for p in sorted(root.glob("cards/*/samples.json"))}
+
+
+@pytest.mark.slow
+def test_nightly_predict_and_commit_steps_against_the_test_hub(hub: HubServer, checkout: Path) -> None:
+    work = checkout
+    names = serve_models(hub, 3, seed=31)
+    _, outputs = nightly(work)
+    fetched = outputs["sha"]
+    workflow = jobs("nightly.yml")
+    predict_job, samples_job = workflow["predict"], workflow["samples"]
+    predict_step, fail_step = step_named(predict_job, "make predict"), step_named(predict_job, "exit 1")
+    commit_step = step_named(samples_job, "git push")
+    secrets = {"${{ secrets.HF_TOKEN }}": ""}
+
+    def night() -> tuple[subprocess.CompletedProcess[str], dict[str, str], dict[str, str]]:
+        shutil.rmtree(work.parent / "runner-temp" / "samples", ignore_errors=True)
+        fresh_job(work, fetched)
+        result, predicted = run_step(work, "nightly.yml", predict_step, secrets)
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        failed, _ = run_step(work, "nightly.yml", fail_step, {"${{ steps.predict.outputs.status }}": predicted["status"]})
+        # The commit job: a fresh checkout of the fetch commit plus the artifact.
+        fresh_job(work, fetched)
+        values = {"${{ needs.predict.outputs.summary }}": predicted["summary"]}
+        result, committed = run_step(work, "nightly.yml", commit_step, values)
+        assert result.returncode == 0, result.stdout + result.stderr
+        return failed, predicted, committed
+
+    failed, predicted, committed = night()
+    assert failed.returncode == 0 and predicted["status"] == "0"
+    assert predicted["summary"].startswith("predict: 3 models: 3 generated, 0 kept, 0 current")
+    assert sorted(staged(work)) == sorted(names)
+    head = origin_head(work)
+    assert committed["sha"] == head != fetched
+    message = git(work, "log", "-1", "--format=%B", head)
+    assert message.startswith("cards: samples for 3 models\n\npredict: 3 models: 3 generated"), message
+    touched = git(work, "show", "--name-only", "--format=", head).splitlines()
+    assert sorted(touched) == sorted(f"cards/{n}/samples.json" for n in names)
+    for name, data in staged(work).items():
+        assert git(work, "show", f"{head}:cards/{name}/samples.json") + "\n" == data.decode()
+
+    # The next night on the same snapshot: everything current, nothing committed.
+    git(work, "fetch", "-q", "origin")
+    fetched = head
+    failed, predicted, committed = night()
+    assert "0 generated, 0 kept, 3 current" in predicted["summary"] and staged(work) == {}
+    assert committed["sha"] == head == origin_head(work)
+
+    # A night on which the Hub fails for one model: the predict job turns red
+    # only after staging, and the commit job still runs (nothing to commit here).
+    hub.add_fault("500", rf"^/api/models/huggingtweets/{names[0]}/paths-info/", times=-1)
+    meta = work / "cards" / names[0] / "meta.json"
+    git(work, "checkout", "-q", "main")
+    meta.write_text(meta.read_text().replace(hub.repos[f"huggingtweets/{names[0]}"].meta["sha"], "0" * 40))
+    git(work, "commit", "-q", "-am", "a changed revision")
+    fetched = git(work, "rev-parse", "HEAD")
+    failed, predicted, committed = night()
+    assert predicted["status"] != "0" and failed.returncode == 1  # make reports a failed recipe as 2
+    assert "1 failed" in predicted["summary"]
+
+
+@pytest.mark.slow
+def test_backfill_steps_shard_predict_and_merge_against_the_test_hub(hub: HubServer, checkout: Path) -> None:
+    work = checkout
+    names = serve_models(hub, 4, seed=41)
+    _, outputs = nightly(work)
+    start = outputs["sha"]
+    workflow = jobs("backfill.yml")
+    plan_step = step_named(workflow["plan"], "GITHUB_OUTPUT")
+    result, planned = run_step(work, "backfill.yml", plan_step, {"${{ inputs.shards }}": "2"})
+    assert result.returncode == 0 and planned == {"total": "2", "shards": "[1,2]"}
+    bad, _ = run_step(work, "backfill.yml", plan_step, {"${{ inputs.shards }}": "0"})
+    assert bad.returncode == 1 and "::error::shards must be" in bad.stdout
+
+    predict_step = step_named(workflow["predict"], "make predict")
+    seen: dict[str, bytes] = {}
+    for shard in (1, 2):
+        shutil.rmtree(work.parent / "runner-temp" / "samples", ignore_errors=True)
+        fresh_job(work, start)
+        values = {
+            "${{ secrets.HF_TOKEN }}": "",
+            "${{ matrix.shard }}": str(shard),
+            "${{ needs.plan.outputs.total }}": planned["total"],
+            "${{ inputs.minutes }}": "30",
+        }
+        result, _ = run_step(work, "backfill.yml", predict_step, values)
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        mine = staged(work)
+        assert not set(mine) & set(seen), "a model in two shards"
+        seen |= mine
+        # Each shard's artifact, kept for the merge (download-artifact, merge-multiple).
+        shutil.copytree(work.parent / "runner-temp" / "samples", work.parent / "artifacts", dirs_exist_ok=True)
+    assert sorted(seen) == sorted(names), "every model in exactly one shard"
+
+    shutil.rmtree(work.parent / "runner-temp" / "samples")
+    shutil.copytree(work.parent / "artifacts", work.parent / "runner-temp" / "samples")
+    fresh_job(work, start)
+    git(work, "checkout", "-q", "main")
+    merge_step = step_named(workflow["merge"], "git push")
+    result, _ = run_step(work, "backfill.yml", merge_step, {"${{ needs.plan.outputs.total }}": "2"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "merged 4 samples files" in result.stdout
+    head = origin_head(work)
+    assert git(work, "log", "-1", "--format=%s", head) == "cards: backfill samples for 4 models (2 shards)"
+    assert sorted(git(work, "show", "--name-only", "--format=", head).splitlines()) == sorted(
+        f"cards/{n}/samples.json" for n in names
+    )
+
+
+def test_samples_artifact_refuses_names_outside_the_snapshot(tmp_path: Path) -> None:
+    cards = tmp_path / "cards"
+    (cards / "dril").mkdir(parents=True)
+    artifact = tmp_path / "artifact" / "cards"
+    for name in ("dril", "..", "nobody", "a b"):
+        (artifact / name).mkdir(parents=True, exist_ok=True)
+        (artifact / name / "samples.json").write_text(f'"{name}"')
+    script = ROOT / "scripts" / "samples-artifact"
+    done = subprocess.run(["bash", str(script), "merge", str(tmp_path / "artifact")], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "merged 1 samples files" in done.stdout and done.stdout.count("::warning::") == 2
+    assert (cards / "dril" / "samples.json").read_text() == '"dril"'
+    assert not (cards / "nobody").exists() and not (tmp_path / "samples.json").exists()
+    shellcheck = subprocess.run([str(BIN / "shellcheck"), str(script)], capture_output=True, text=True)
+    assert shellcheck.returncode == 0, shellcheck.stdout
