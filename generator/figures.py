@@ -72,9 +72,14 @@ def samples_shown(bot: Bot) -> list[str]:
     >>> [len(s) for s in samples_shown(WithSamples())]
     [18, 601]
     """
+    records = getattr(bot, "samples", None) or ()
+    if hasattr(records, "texts"):  # a Samples record (samples.json): continuations of its prompt
+        records = [f"{records.prompt} {t}" for t in records.texts if t.strip()]
     out = []
-    for sample in getattr(bot, "samples", None) or ():
-        text = "\n".join(" ".join(line.split()) for line in _text(sample).strip().splitlines())
+    for sample in records:
+        # No blank line survives: one would end the page's raw HTML block and let Markdown read the rest.
+        lines = (" ".join(line.split()) for line in _text(sample).strip().splitlines())
+        text = "\n".join(line for line in lines if line)
         if text:
             out.append(_cut(text, MAX_SAMPLE_CHARS))
         if len(out) == MAX_SAMPLES_SHOWN:

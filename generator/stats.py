@@ -47,6 +47,7 @@ class Totals:
     likes: int | None
     #: Bots whose Hub download count is known (the rest have no Hub metadata).
     with_downloads: int = 0
+    with_samples: int = 0  # bots whose model has been run (samples.json)
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ def totals(bots: Sequence[Bot]) -> Totals:
         downloads=total(lambda b: b.hub.downloads),
         likes=total(lambda b: b.hub.likes),
         with_downloads=sum(1 for b in bots if b.hub.downloads is not None),
+        with_samples=sum(1 for b in bots if b.samples),
     )
 
 

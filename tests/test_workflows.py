@@ -427,6 +427,7 @@ def nightly(work: Path) -> tuple[subprocess.CompletedProcess[str], dict[str, str
     fetch_step, commit_step = step_named(job, "make fetch"), step_named(job, "git push")
     values = {"${{ secrets.HF_TOKEN }}": ""}  # the optional secret, absent
     result, outputs = run_step(work, "nightly.yml", fetch_step, values)
+    print(result.stdout[-4000:], result.stderr[-4000:])  # shown when a test fails
     if result.returncode != 0:
         return result, {}
     values[f"${{{{ steps.{fetch_step['id']}.outputs.summary }}}}"] = outputs["summary"]

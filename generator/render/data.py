@@ -21,6 +21,7 @@ CSV_FIELDS = (
     "name", "id", "kind", "era", "template", "display_name", "handles", "accounts",
     "tweets_downloaded", "retweets", "short_tweets", "tweets_kept",
     "downloads", "likes", "created_at", "last_modified", "widget_prompt", "problems",
+    "sample", "samples", "samples_generated",
 )  # fmt: skip
 
 
@@ -41,6 +42,10 @@ def bots_csv(bots: Sequence[Bot]) -> str:
             t["tweets_downloaded"], t["retweets"], t["short_tweets"], t["tweets_kept"],
             b.hub.downloads, b.hub.likes, b.hub.created_at, b.hub.last_modified, b.widget_prompt,
             "; ".join(b.problems),
+            # The shown sample, then every sample as a JSON list (they may hold newlines and "; ").
+            b.samples.chosen if b.samples else None,
+            json.dumps(list(b.samples.texts), ensure_ascii=False) if b.samples else None,
+            b.samples.generated if b.samples else None,
         ]  # fmt: skip
         w.writerow([csv_cell("" if v is None else v) for v in row])
     return out.getvalue()

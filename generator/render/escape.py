@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import jinja2
 import yaml
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
@@ -79,6 +79,18 @@ def _day(value: str | datetime | None) -> str:
     return value[:10]
 
 
+def _lines(value: str) -> Markup:
+    """Text of several lines (a generated sample) as escaped HTML, its line breaks as ``<br>``.
+
+    Never a raw newline: a blank line would end the page's raw HTML block and
+    let Markdown read the rest.
+
+    >>> _lines("a <b>\\n\\nc")
+    Markup('a &lt;b&gt;<br><br>c')
+    """
+    return Markup("<br>").join(escape(" ".join(clean(line).split())) for line in value.split("\n"))
+
+
 def _pystr(value: str) -> str:
     """A Python string literal (JSON's is one), on one line whatever the input."""
     return json.dumps(clean(value), ensure_ascii=False)
@@ -96,7 +108,7 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         finalize=_finalize,
     )
-    env.filters.update(num=_num, pct=_pct, day=_day, pystr=_pystr)
+    env.filters.update(num=_num, pct=_pct, day=_day, pystr=_pystr, lines=_lines)
     return env
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from .. import figures, stats
-from ..models import ERA_LABELS, ERAS, Bot, User, parse_when
+from ..models import ERA_LABELS, ERAS, Bot, Samples, User, parse_when
 from .escape import clean, environment, front_matter, http_url, one_line
 from .writer import HANDLE_RE
 
@@ -87,6 +87,25 @@ def _user_label(user: User, index: int) -> str:
     return user.name or (f"@{user.handle}" if user.handle else f"account {index + 1}")
 
 
+def _settings_text(bot: Bot) -> str:
+    """How the samples were made, in words: "top-k 50, top-p 0.95, temperature 1.0, ..."."""
+    if not isinstance(bot.samples, Samples):
+        return ""
+    s = dict(bot.samples.settings)
+    e = dict(bot.samples.engine)
+    parts = [
+        f"{s['num_return_sequences']} samples" if "num_return_sequences" in s else None,
+        f"up to {s['max_new_tokens']} new tokens" if "max_new_tokens" in s else None,
+        f"top-k {s['top_k']}" if "top_k" in s else None,
+        f"top-p {s['top_p']}" if "top_p" in s else None,
+        f"temperature {s['temperature']}" if "temperature" in s else None,
+        f"seed {s['seed']}" if "seed" in s else None,
+        f"transformers {e['transformers']}" if "transformers" in e else None,
+        f"torch {e['torch']}" if "torch" in e else None,
+    ]
+    return ", ".join(p for p in parts if p)
+
+
 def _bot_page(bot: Bot, *, images: Images, snapshot_date: str | None) -> str:
     handles = []
     for h in bot.handles:
@@ -114,6 +133,8 @@ def _bot_page(bot: Bot, *, images: Images, snapshot_date: str | None) -> str:
         "hub_url": f"https://huggingface.co/{bot.id}",
         "wandb": wandb,
         "prompt": bot.prompt,
+        "says": bot.samples if isinstance(bot.samples, Samples) else None,
+        "settings": _settings_text(bot),
         "created": bot.created,
         "era_label": ERA_LABELS.get(bot.era, bot.era),
         "snapshot_date": snapshot_date,

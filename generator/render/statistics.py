@@ -75,6 +75,7 @@ def write_statistics(*, bots: Sequence[Bot], writer: Writer, snapshot_date: str 
         ("Tweets kept", t.tweets_kept),
         ("Downloads (Hub)", t.downloads),
         ("Likes (Hub)", t.likes),
+        ("Bots with generated samples", t.with_samples),
     ]
     hub_note = (
         "No bot in the snapshot has figures from the Hub (downloads, likes): they are unknown."

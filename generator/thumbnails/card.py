@@ -90,7 +90,11 @@ def _face(user_name: str | None, handle: str | None, avatar: str | None, avatars
 
 
 def _card(bot: Bot, avatars_dir: Path | None, samples: Mapping[str, Sequence[str]] | None) -> _Card:
-    sample = next((s for s in map(clean_text, (samples or {}).get(bot.name, ())) if s), None)
+    # Given samples win (tests, tools); else the bot's own, the one picked to show.
+    given = (samples or {}).get(bot.name)
+    if given is None and bot.samples and bot.samples.chosen:
+        given = [bot.samples.chosen]
+    sample = next((s for s in map(clean_text, given or ()) if s), None)
     totals = bot.totals
     return _Card(
         id=bot.id,
@@ -101,7 +105,7 @@ def _card(bot: Bot, avatars_dir: Path | None, samples: Mapping[str, Sequence[str
         handle="@" + bot.name,
         faces=tuple(_face(u.name, u.handle, u.avatar, avatars_dir) for u in bot.users[:MAX_ACCOUNTS])
         or (_face(None, bot.name, None, None),),
-        prompt=clean_text(bot.widget_prompt) or DEFAULT_PROMPT,
+        prompt=clean_text(bot.samples.prompt if bot.samples and sample else bot.widget_prompt) or DEFAULT_PROMPT,
         sample=sample,
         rows=tuple(
             _Row("@" + u.handle if u.handle else clean_text(u.name) or "?", u.tweets_kept, u.short_tweets, u.retweets)
