@@ -108,3 +108,15 @@ def test_thumbnail_draws_the_bots_own_sample_and_redraws_when_it_changes(tmp_pat
     assert given["talker"].read_bytes() == sample, "it draws exactly the chosen sample"
     other = with_samples(plain, ("something else entirely, said by the model",))
     assert draw_thumbnails([other], out_dir=tmp_path / "a", jobs=1)["talker"].read_bytes() != sample
+
+
+def test_the_site_build_never_imports_torch_or_transformers():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, generator.site, generator.normalise, generator.render, generator.thumbnails, generator.predict.samples; "
+        "print(' '.join(m for m in ('torch', 'transformers', 'tokenizers', 'safetensors') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    assert out.strip() == "", f"the build loaded {out.strip()}"

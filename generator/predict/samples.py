@@ -49,7 +49,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ..models import Samples
+from ..models import DEFAULT_PROMPT, Samples
 
 #: The file in each model's snapshot folder.
 SAMPLES = "samples.json"
@@ -68,8 +68,8 @@ SETTINGS: dict[str, Any] = {
     "max_new_tokens": 40,
     "num_return_sequences": 5,
 }
-#: The prompt when a card names none (nearly every card says exactly this).
-DEFAULT_PROMPT = "My dream is"
+# DEFAULT_PROMPT (models): the prompt when a card names none; nearly every card says exactly it.
+__all__ = ["DEFAULT_PROMPT", "SAMPLES", "SCHEMA", "SETTINGS", "SETTINGS_VERSION", "cache_key", "clean_sample", "pick", "read_samples"]
 
 #: Longest sample kept, in characters (40 tokens are ~200; a hostile tokenizer is not).
 MAX_SAMPLE_CHARS = 400
