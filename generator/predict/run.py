@@ -254,12 +254,15 @@ class Stage:
         model = prepared.model
         assert prepared.files is not None and prepared.plan is not None
         try:
-            started = time.monotonic()
+            # Wall seconds, and this thread's CPU seconds (what an idle core would take).
+            started, cpu = time.monotonic(), time.thread_time()
             loaded = engine.load(prepared.files)
             prepared.seconds["load"] = time.monotonic() - started
-            started = time.monotonic()
+            prepared.seconds["load_cpu"] = time.thread_time() - cpu
+            started, cpu = time.monotonic(), time.thread_time()
             texts = engine.generate(loaded, model.prompt, self.settings)
             prepared.seconds["generate"] = time.monotonic() - started
+            prepared.seconds["generate_cpu"] = time.thread_time() - cpu
             del loaded
         except Unrunnable as exc:
             prepared.reason = str(exc)
@@ -477,7 +480,7 @@ def predict(
 
 
 def _line(model: Model, outcome: Outcome, prepared: Prepared) -> str:
-    times = ", ".join(f"{k} {v:.1f} s" for k, v in prepared.seconds.items())
+    times = ", ".join(f"{k} {v:.1f} s" for k, v in prepared.seconds.items() if k in ("download", "load", "generate"))
     if outcome == "generated":
         return f"{model.name}: generated ({times})"
     if outcome in ("unrunnable", "failed", "skipped"):
