@@ -16,7 +16,8 @@ from generator import render, site, stats
 from generator.models import Bot, Samples
 from generator.predict import samples as fmt
 from generator.thumbnails import draw_thumbnails
-from tests.test_render import NO_IMAGES, make_bot
+from tests.factories import make_bot
+from tests.test_render import NO_IMAGES
 
 #: What a model could write: markup, a Markdown link after a blank line, template syntax.
 HOSTILE = '<script>alert("s")</script> & "q"\n\n[click](javascript:alert(1)) {{ 7*7 }}\n# not a heading'
