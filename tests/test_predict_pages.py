@@ -52,15 +52,16 @@ def test_bot_page_shows_every_sample_as_text_with_the_prompt_settings_date_and_a
     page = BeautifulSoup((out / "bots/talker/index.html").read_text(encoding="utf-8"), "html.parser")
     section = page.select_one("section.ht-says")
     assert section.find("h2").get_text() == "What it says"
-    items = section.select("ol.ht-samples > li")
-    assert len(items) == len(bots[0].samples.texts)
-    assert all(item.find("strong").get_text() == "My dream is" for item in items)
-    first = items[3]
-    # The hostile sample is text: no script, no link, no heading, and its lines are <br>s.
-    assert '<script>alert("s")</script> & "q"' in first.get_text()
-    assert "[click](javascript:alert(1)) {{ 7*7 }}" in first.get_text()
+    items = section.select("blockquote.ht-sample")
+    # The first figures.MAX_SAMPLES_SHOWN non-empty samples, each after its prompt.
+    assert [q.get_text() for q in items] == [
+        "My dream is " + "x" * 300,
+        "My dream is to eat a whole chicken in one bite",
+        'My dream is <script>alert("s")</script> & "q"\n[click](javascript:alert(1)) {{ 7*7 }}\n# not a heading',
+    ]
+    # The hostile sample is text: no script, no link, no heading, and no blank line
+    # (one would end the raw HTML block and let Markdown read the rest).
     assert not section.find("script") and not section.find("a") and not section.find("h1")
-    assert len(first.find_all("br")) == 3
     assert not [a for a in page.find_all(href=True) if a["href"].lower().startswith("javascript:")]
     note = section.select_one(".ht-note").get_text()
     assert "not written by the account holder" in note and "offensive or false" in note and "2026-11-30" in note
