@@ -83,8 +83,12 @@ def _users(card: ParsedCard, handles: tuple[str, ...], problems: list[str], chec
     if card.rows and any(len(v) != columns for v in card.rows.values()):
         shape = ", ".join(f"{k.replace('_', ' ')}: {len(v)}" for k, v in card.rows.items())
         problems.append(f"ragged data table ({shape} values)")
-    if card.rows and columns != n:
-        problems.append(f"data table has {columns} value columns for {n} handles")
+    if card.rows and columns != len(handles):
+        problems.append(f"data table has {columns} value columns for {len(handles)} handles")
+    # One table column is one user: a two-handle repo written on the
+    # single-user template has one column, and no user is invented for a
+    # handle the table has no column for. Without a table, one per handle.
+    n = columns or len(handles)
 
     if card.era == "2021-05-07" or n > 1:
         over = split_budget_problem(card.header_name, card.table_header_raw, n)
@@ -113,7 +117,7 @@ def _users(card: ParsedCard, handles: tuple[str, ...], problems: list[str], chec
             problems.append(f"display name of user {i + 1} has characters lost to mojibake: {quote(name)}")
         users.append(
             User(
-                handle=handles[0] if n == 1 else None,
+                handle=handles[0] if n == 1 and len(handles) == 1 else None,
                 name=name,
                 avatar=check.url(visible[i], what=f"avatar URL of user {i + 1}") if i < len(visible) else None,
                 **counts,
@@ -121,7 +125,7 @@ def _users(card: ParsedCard, handles: tuple[str, ...], problems: list[str], chec
         )
         c = counts
         if None not in c.values() and c["tweets_downloaded"] != c["retweets"] + c["short_tweets"] + c["tweets_kept"]:
-            who = f"@{handles[0]}" if n == 1 else f"user {i + 1}"
+            who = f"@{handles[0]}" if n == 1 and len(handles) == 1 else f"user {i + 1}"
             problems.append(
                 f"tweets downloaded ({c['tweets_downloaded']}) != retweets + short tweets + tweets kept "
                 f"({c['retweets'] + c['short_tweets'] + c['tweets_kept']}) for {who}"
