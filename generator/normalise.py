@@ -11,7 +11,6 @@ mapped when another card makes it certain.
 
 from __future__ import annotations
 
-import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
@@ -22,6 +21,7 @@ from .models import COUNT_FIELDS, Bot, HubMeta, User
 from .parse import ParsedCard, parse_card, thumbnail_epoch_ms
 from .config import DEFAULT_AUTHOR
 from .pool import map_chunked
+from .recover import NameSource, recover, repair_mojibake, resolve_names
 from .snapshot import CardSource, Snapshot, is_valid_name, iter_sources
 from .validate import Checker, quote
 
@@ -35,12 +35,15 @@ def split_names(joined: str | None, table_raw: str | None, n: int) -> list[str] 
 
     The header pastes names joined with `` & `` and the table joins them with
     `` | ``; a name may itself contain either. The right split is the one that
-    reproduces both joins.
+    reproduces both joins (see :func:`generator.recover.resolve_names` for
+    more sources and disagreements).
 
     >>> split_names("Tom & Jerry & ye", "Tom & Jerry | ye", 2)
     ['Tom & Jerry', 'ye']
     """
-    sources = [s for s in (joined, table_raw) if s is not None]
+    sources = [NameSource("header", joined, " & ")] if joined is not None else []
+    if table_raw is not None:
+        sources.append(NameSource("table", table_raw, " | "))
     if not sources:
         return None
     seps = [" & ", " | "] if joined is not None else [" | "]
@@ -103,6 +106,10 @@ def _users(card: ParsedCard, handles: tuple[str, ...], problems: list[str], chec
             problems.append("no display name found in the header")
     if names is None:
         names = [None] * n  # type: ignore[list-item]
+    for i, name in enumerate(names):
+        if name is not None:
+            names[i], found = repair_mojibake(name, list(evidence), f"display name of user {i + 1}")
+            problems.extend(found)
 
     visible = [a.url for a in card.avatars if a.visible]
     users = []
@@ -147,8 +154,11 @@ def normalise_source(source: CardSource) -> Bot:
         if not problems:
             problems.append("no README on the Hub" if not hub.has_readme else "no README.md in the snapshot")
         card = ParsedCard()
+        sources, evidence = [], []
     else:
         card = parse_card(source.readme)
+        name = source.name if is_valid_name(source.name) else ""
+        card, sources, evidence = recover(card, name=name, raw=source.readme)
         problems.extend(card.problems)
     if card.header_handle and card.header_handle.lower() != source.name.lower():
         problems.append(f"header names @{validate.quote(card.header_handle)[1:-1]}, the repo is {source.name}")

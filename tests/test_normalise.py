@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -151,7 +152,11 @@ def test_every_era_round_trips(template, data):
     assert (bot.wandb_preprocess, bot.wandb_train) == (spec.wandb_preprocess, spec.wandb_train)
     assert bot.widget_prompt == "My dream is"
     expected_problems = (UNMAPPED,) if len(spec.users) > 1 else ()
-    assert bot.problems == expected_problems
+    # A short name ftfy leaves as mojibake (a lone "å±±") is repaired from the
+    # card's own damage, and the repair is reported.
+    repaired = tuple(p for p in bot.problems if re.match(r"display name of user \d+ repaired from Windows-1252 mojibake", p))
+    assert not repaired or mojibake
+    assert tuple(p for p in bot.problems if p not in repaired) == expected_problems
 
 
 def test_bulk_corpus_is_read_exactly(tmp_path):

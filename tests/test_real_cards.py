@@ -81,3 +81,82 @@ def test_one_table_column_is_one_user(bots):
     assert user.avatar is None  # the placeholder url('USER_PROFILE') is no avatar
     assert "data table has 1 value columns for 2 handles" in bot.problems
     assert "tweets downloaded (1) != retweets + short tweets + tweets kept (3) for user 1" in bot.problems
+
+
+def _values(bot):
+    return [(u.name, *(getattr(u, f) for f in COUNT_FIELDS)) for u in bot.users]
+
+
+@pytest.mark.parametrize("name", sorted(n for n, t in EXPECTED.items() if t["check"] == "exact"))
+def test_every_exact_card_reads_exactly(bots, name):
+    want = [tuple(u[f] for f in ("name", *COUNT_FIELDS)) for u in EXPECTED[name]["users"]]
+    assert _values(bots[name]) == want
+
+
+@pytest.mark.parametrize("name", sorted(n for n, t in EXPECTED.items() if t["check"] == "counts"))
+def test_every_counts_card_reads_its_counts(bots, name):
+    want = [tuple(u[f] for f in COUNT_FIELDS) for u in EXPECTED[name]["users"]]
+    assert [v[1:] for v in _values(bots[name])] == want
+
+
+def test_damaged_excerpts_give_back_their_values_and_none_wrong(bots, capsys):
+    scores = rc.score(bots)
+    damaged, rebuilt = rc.summary(scores, "V"), rc.summary(scores, "R")
+    with capsys.disabled():
+        print(
+            f"\nreal cards: damaged (V) {damaged['right']}/{damaged['stated']} stated values "
+            f"({damaged['values_share']:.1%}), {damaged['cards_fully_right']}/{damaged['cards']} cards fully right; "
+            f"reconstructed (R) {rebuilt['right']}/{rebuilt['stated']}; wrong values {damaged['wrong'] + rebuilt['wrong']}"
+        )
+    assert damaged["wrong"] == 0 and rebuilt["wrong"] == 0
+    assert damaged["values_share"] >= 0.9
+    assert rebuilt["cards_share"] == 1.0
+
+
+def test_what_was_recovered_says_from_where(bots):
+    assert "header recovered from plain lines (its HTML was stripped)" in bots["btohtoh"].problems
+    assert "counts recovered from a table rendered to text" in bots["alterhuss-zainabverse"].problems
+    assert "counts recovered from a table without leading pipes" in bots["mrbeast"].problems
+    assert "front matter recovered from lines without '---' fences" in bots["mrbeast"].problems
+    assert bots["mrbeast"].widget_prompt == "My dream is"
+    assert bots["elonmusk"].thumbnail == "https://github.com/borisdayma/huggingtweets/blob/master/img/logo.png?raw=true"
+    # Blank lines collapsed run the next paragraph into the table: said once, not as a bogus row.
+    assert not any(p.startswith("unexpected data table row") for p in bots["btohtoh"].problems)
+
+
+def test_an_unknown_wandb_run_id_is_no_link(bots):
+    bot = bots["borisdayma"]
+    assert bot.wandb_preprocess is None and bot.wandb_train is None
+    assert "W&B training run id is unknown (XXXXXXXX in the card)" in bot.problems
+    assert bots["billgates"].wandb_train == "https://wandb.ai/wandb/huggingtweets/runs/x3nz24e9"
+
+
+def test_mojibake_the_crawler_left_is_repaired_or_unknown_never_kept_silently(bots):
+    nisa = bots["_nisagiss-dril-prezoh"]
+    assert nisa.users[0].name == "Nisa 🇲🇽"
+    assert any(p.startswith("display name of user 1 repaired from ISO-8859-7 mojibake") for p in nisa.problems)
+    # Bytes the crawler dropped cannot be brought back: the name is unknown, and said so.
+    crypt = bots["cryptolith_-poaststructural-rusticgendarme"]
+    assert [u.name for u in crypt.users] == ["merz", None, "severian"]
+    assert any(p.startswith("display name of user 2 lost to ISO-8859-7 mojibake") for p in crypt.problems)
+    assert bots["unboundflesh"].users[0].name is None
+
+
+def _cp1252_mojibake(text: str) -> bytes:
+    return text.encode("utf-8").decode("cp1252").encode("utf-8")
+
+
+def test_a_lone_cjk_name_ftfy_leaves_as_mojibake_is_repaired_and_reported():
+    # ftfy repairs the card's robot emoji but leaves a lone "å±±" alone (it is
+    # plausible Latin-1 text): the card's own damage is the evidence to undo it.
+    card = rc.card_bytes("billgates").decode("utf-8").replace("Bill Gates", "山")
+    bot = rc.read_card("billgates", _cp1252_mojibake(card))
+    assert bot.users[0].name == "山"
+    assert "display name of user 1 repaired from Windows-1252 mojibake ftfy left: 'å±±' -> '山'" in bot.problems
+
+
+def test_a_name_that_only_looks_like_mojibake_is_kept_as_written_but_doubted():
+    card = rc.card_bytes("billgates").decode("utf-8").replace("Bill Gates", "å±±")
+    bot = rc.read_card("billgates", card.encode("utf-8"))
+    assert bot.users[0].name == "å±±"
+    assert "display name of user 1 still looks like Windows-1252 mojibake after repair: 'å±±' (may be '山')" in bot.problems
