@@ -35,13 +35,17 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import yaml
+from bs4 import BeautifulSoup
 
-from .parse import ROW_LABELS, ParsedCard
+from .parse import ROW_LABELS, ParsedCard, parse_header
 
 #: The most parts a joined name list is split into before giving up; bounds the
 #: search of :func:`split_names` (a name list of 40 ``&``-joined parts into 6 is
 #: 40 choose 5 = 658,008 splits).
 MAX_NAME_PARTS = 40
+#: Twitter's limit on a display name, in characters: a longer "name" read from
+#: run-together text has picked up its neighbours.
+MAX_DISPLAY_NAME = 50
 #: The most "Data" cells tried as the start of a collapsed table.
 MAX_TABLE_STARTS = 20
 #: The most characters of a card the text readers look at (cards are ~4 KB).
@@ -237,7 +241,9 @@ def repair_mojibake(value: str, evidence: list[str], what: str) -> tuple[str | N
 
 _LABELS = ("Tweets downloaded", "Retweets", "Short tweets", "Tweets kept")
 _LABEL_RE = re.compile(r"(?<![\w])(" + "|".join(_LABELS) + r")(?![\w])")
-_CELLS = re.compile(r"[ \t|]*((?:\d+[ \t]*\|?[ \t]*)+)")
+# Cells follow their label on its line; an HTML table stripped of its tags puts
+# a lone cell on the next line.
+_CELLS = re.compile(r"[ \t|]*\n?[ \t|]*((?:\d+[ \t]*\|?[ \t]*)+)")
 _SEPARATOR = re.compile(r"\|?(?:[ \t]*:?-{3,}:?[ \t]*\|)+(?:[ \t]*:?-{3,}:?[ \t]*)?")
 
 
@@ -331,6 +337,7 @@ def read_table_text(text: str) -> list[TextTable]:
 
 # --- the header, the sentence, the front matter and links ------------------------
 
+_STRIPPED = "header recovered from {} (its HTML was stripped)"
 _BADGE_LINE = re.compile(r"^[^\w\n]{0,12}AI (BOT|CYBORG)[^\w\n]{0,12}$", re.M)
 _ROBOT_FORMS = tuple(robot for robot, _ in _CODECS.values()) + ("🤖",)
 
@@ -343,23 +350,58 @@ def read_header_text(text: str, name: str) -> dict[str, Any] | None:
     for m in _BADGE_LINE.finditer(text):
         rest = text[m.end() :].lstrip("\n").split("\n")
         if len(rest) >= 2 and re.fullmatch(rf"\s*@{handle}\s*", rest[1], re.I) and rest[0].strip():
-            return {"name": rest[0].strip(), "handle": rest[1].strip()[1:], "badge": m.group(1), "form": "plain lines"}
+            return {"name": rest[0].strip(), "handle": rest[1].strip()[1:], "badge": m.group(1), "note": _STRIPPED.format("plain lines")}
     robots = "|".join(re.escape(r) for r in _ROBOT_FORMS)
     m = re.search(rf"(?:{robots})[ \t]+AI (BOT|CYBORG)[ \t]+(?:{robots})[ \t]+(.+?)[ \t]+@({handle})(?=\s|$)", text, re.I)
     if m:
-        return {"name": m.group(2).strip(), "handle": m.group(3), "badge": m.group(1), "form": "one line"}
+        return {"name": m.group(2).strip(), "handle": m.group(3), "badge": m.group(1), "note": _STRIPPED.format("one line of text")}
     # Feb 2021 and earlier: "NAME 🤖 AI Bot" then "@handle bot".
     m = re.search(rf"^(.+?)[ \t]+\S+[ \t]+AI Bot[ \t]*\n[ \t]*@({handle}) bot[ \t]*$", text, re.M | re.I)
     if m:
-        return {"name": m.group(1).strip(), "handle": m.group(2), "badge": None, "form": "plain lines"}
-    m = re.search(rf"---[ \t]+(.+?)[ \t]+\S+[ \t]+AI Bot[ \t]+@({handle}) bot(?=\s|$)", text, re.I)
-    if m:
-        return {"name": m.group(1).strip(), "handle": m.group(2), "badge": None, "form": "one line"}
+        return {"name": m.group(1).strip(), "handle": m.group(2), "badge": None, "note": _STRIPPED.format("plain lines")}
+    # Run together, only the front matter's closing fence bounds the name on
+    # the left: anything between them (a <style> block) makes it unknown.
+    m = re.search(rf"(?:^|\s)---[ \t]+((?:(?!---).)+?)[ \t]+\S+[ \t]+AI Bot[ \t]+@({handle}) bot(?=\s|$)", text, re.I)
+    if m and len(m.group(1)) <= MAX_DISPLAY_NAME:
+        return {"name": m.group(1).strip(), "handle": m.group(2), "badge": None, "note": _STRIPPED.format("one line of text")}
     return None
 
 
-_SENTENCE_LINE = re.compile(r"The model was trained on tweets from (.*)\.[ \t]*$", re.M)
-_SENTENCE_RUN = re.compile(r"The model was trained on tweets from (.*?)\.\s+(?:\|\s*)?Data(?=[\s|])")
+def read_header_html(text: str) -> dict[str, Any] | None:
+    """The header HTML where Markdown did not see it as a block (its lines run together)."""
+    start = text.find("<div")
+    end = min((i for i in (text.find("I was made", start), text.find("I was created", start)) if i > start), default=-1)
+    if start < 0 or end < 0 or end - start > 8192:
+        return None
+    # One element a line, as the template writes them: the header reader takes
+    # an element's text up to the last </div> of its line.
+    lines = re.sub(r"</div>\s*", "</div>\n", re.sub(r"\s*(?=<div)", "\n", text[start:end]))
+    header = parse_header(lines)
+    if header["name"] is None or "<div" in header["name"] or "</div>" in header["name"]:
+        return None
+    return {**header, "note": "header recovered from its HTML run into the text"}
+
+
+def read_html_table(text: str) -> dict[str, tuple[str, ...]]:
+    """The rows of an HTML data table (Aug 2020 - Feb 2021) that Markdown did not take as a block."""
+    start = text.find("<table")
+    end = text.find("</table>", start)
+    if start < 0 or end < 0 or end - start > 16384:
+        return {}
+    soup = BeautifulSoup(text[start : end + len("</table>")], "html.parser")
+    rows: dict[str, tuple[str, ...]] = {}
+    for tr in soup.find_all("tr"):
+        cells = [c.get_text().strip() for c in tr.find_all(["th", "td"])]
+        key = ROW_LABELS.get(re.sub(r"\s+", " ", cells[0]).lower()) if cells else None
+        if key and key not in rows:
+            rows[key] = tuple(cells[1:])
+    return rows
+
+
+# On its own line (Markdown, or rendered text), or run together with the table
+# that follows it; never more names than six of Twitter's longest.
+_SENTENCE_LINE = re.compile(r"^[ \t]*The model was trained on tweets from (.{1,330})\.[ \t]*$", re.M)
+_SENTENCE_RUN = re.compile(r"The model was trained on tweets from (.{1,330}?)\.\s+(?:\|\s*)?Data(?=[\s|])", re.S)
 _HANDLE_MENTIONS = (
     re.compile(r"trained on \[@([A-Za-z0-9_]+)'s tweets\]\(https?://twitter\.com/([A-Za-z0-9_]+)\)"),
     re.compile(r"trained on @([A-Za-z0-9_-]+)'s tweets"),
@@ -370,12 +412,7 @@ _HANDLE_MENTIONS = (
 def read_sentence(text: str) -> str | None:
     """The joined names of "The model was trained on tweets from NAMES." (2021+ template)."""
     text = text[:MAX_TEXT]
-    m = _SENTENCE_LINE.search(text)
-    if m and "Data" not in m.group(1).split("|")[-1][-6:]:
-        line_end = text.find("\n", m.start())
-        if line_end == -1 or not re.match(r"\s*\|?\s*Data\b", text[m.end() :]) or line_end <= m.end():
-            return m.group(1)
-    m = _SENTENCE_RUN.search(text)
+    m = _SENTENCE_LINE.search(text) or _SENTENCE_RUN.search(text)
     return m.group(1) if m else None
 
 
@@ -457,18 +494,28 @@ def recover(card: ParsedCard, *, name: str, raw: bytes | None = None) -> tuple[P
 
     header_name, header_handle, badge = card.header_name, card.header_handle, card.badge
     if header_name is None and text:
-        found = read_header_text(text, name)
+        found = read_header_html(text) or read_header_text(text, name)
         if found is not None:
             header_name, header_handle = found["name"], found["handle"]
             badge = badge or found["badge"]
             changes.update(header_name=header_name, header_handle=header_handle, badge=badge)
             problems = [p for p in problems if p != "no header with avatar and name"]
-            problems.append(f"header recovered from {found['form']} (its HTML was stripped)")
+            if found.get("avatars"):
+                changes["avatars"] = found["avatars"]
+            problems.append(found["note"])
 
     sentence = read_sentence(text) if text else None
     readings = read_table_text(text) if text else []
 
     rows = card.rows
+    if not rows and text:
+        html_rows = read_html_table(text)
+        if html_rows:
+            rows = html_rows
+            changes.update(rows=rows, table_header=("Quantity",))
+            problems = [p for p in problems if p != "no data table"]
+            problems.append("counts recovered from an HTML table run into the text")
+            readings = []
     table_sources: list[NameSource] = []
     if card.table_header_raw is not None:
         table_sources.append(NameSource("table", card.table_header_raw, " | "))
