@@ -284,13 +284,9 @@ def test_normalise_command(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     records = json.loads(out.read_text(encoding="utf-8"))
-    assert [r["id"] for r in records] == [
-        "huggingtweets/annhertzz",
-        "huggingtweets/dril-kanyewest-ph4370n",
-        "huggingtweets/emptycard",
-        "huggingtweets/getfiscal",
-        "huggingtweets/kr00ney-nerdwallet-producthunt",
-    ]
+    names = sorted([p.name for p in (ROOT / "cards").iterdir() if p.is_dir() and not p.name.startswith(".")] + ["emptycard"])
+    assert [r["id"] for r in records] == [f"huggingtweets/{n}" for n in names]
+    assert {"annhertzz", "getfiscal", "billgates", "ebuka"} <= set(names)
     for r in records:
         assert {"id", "kind", "users", "era", "problems"} <= r.keys()
         for u in r["users"]:

@@ -10,6 +10,7 @@ the truth (null is allowed where the text does not state it).
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -160,3 +161,27 @@ def test_a_name_that_only_looks_like_mojibake_is_kept_as_written_but_doubted():
     bot = rc.read_card("billgates", card.encode("utf-8"))
     assert bot.users[0].name == "å±±"
     assert "display name of user 1 still looks like Windows-1252 mojibake after repair: 'å±±' (may be '山')" in bot.problems
+
+
+@pytest.mark.parametrize("name", R_CARDS)
+def test_the_snapshot_holds_each_reconstructed_card_as_the_hub_serves_it(name):
+    folder = rc.REAL.parent.parent.parent / "cards" / name
+    assert (folder / "README.md").read_bytes() == rc.card_bytes(name)
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    # Only what is known: the id, and the sha where the source gives the revision.
+    revision = re.search(r"^revision: (\S+)", rc.source_comment(name), re.M).group(1)
+    want = {"id": f"huggingtweets/{name}"}
+    if re.fullmatch(r"[0-9a-f]{40}", revision):
+        want["sha"] = revision
+    assert meta == want
+
+
+def test_the_snapshot_reads_with_every_reconstructed_card_right():
+    from generator.normalise import normalise_paths
+
+    bots = {b.name: b for b in normalise_paths([rc.REAL.parent.parent.parent / "cards"])}
+    assert len(bots) == 22 and set(R_CARDS) <= set(bots)
+    assert {b.era for b in bots.values()} >= {"2020-07-21", "2020-08-24", "2021-02-08", "2021-05-07"}
+    for name in R_CARDS:
+        s = rc.score_bot(name, EXPECTED[name], bots[name], kind="R")
+        assert s.wrong == [] and s.right == s.stated
