@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -40,9 +41,9 @@ from bs4 import BeautifulSoup
 from .parse import ROW_LABELS, ParsedCard, parse_header
 
 #: The most parts a joined name list is split into before giving up; bounds the
-#: search of :func:`split_names` (a name list of 40 ``&``-joined parts into 6 is
-#: 40 choose 5 = 658,008 splits).
-MAX_NAME_PARTS = 40
+#: search of :func:`resolve_names` (16 ``&``-joined parts into 6 names is
+#: 15 choose 5 = 3,003 splits; real cards have at most a dozen parts).
+MAX_NAME_PARTS = 16
 #: Twitter's limit on a display name, in characters: a longer "name" read from
 #: run-together text has picked up its neighbours.
 MAX_DISPLAY_NAME = 50
@@ -70,29 +71,28 @@ class NameSource:
 # --- names ---------------------------------------------------------------------
 
 
-def _splits(text: str, sep: str, n: int) -> list[list[str]] | None:
-    """Every way to cut ``text`` at ``sep`` into ``n`` names, or None if too many parts."""
+def _splits(text: str, sep: str, n: int) -> Iterator[list[str]] | None:
+    """Every way to cut ``text`` at ``sep`` into ``n`` names (lazily), or None if too many parts."""
     if n == 1:
-        return [[text]]
+        return iter([[text]])
     parts = text.split(sep)
-    if len(parts) < n:
-        return []
     if len(parts) > MAX_NAME_PARTS:
         return None
-    return [
+    return (
         [sep.join(parts[a:b]) for a, b in itertools.pairwise((0, *cuts, len(parts)))]
         for cuts in itertools.combinations(range(1, len(parts)), n - 1)
-    ]
+    )
 
 
 def _agreeing(sources: list[NameSource], n: int) -> list[list[str]] | None:
-    """The name lists every source reproduces (None: too many to search)."""
+    """Up to two name lists every source reproduces (two means ambiguous; None: too many to search)."""
     splittable = [s for s in sources if s.sep != " "] or sources[:1]
     first = splittable[0]
     found = _splits(first.text, first.sep, n)
     if found is None:
         return None
-    return [names for names in found if all(s.text == s.sep.join(names) for s in sources)]
+    agreeing = (names for names in found if all(s.text == s.sep.join(names) for s in sources))
+    return list(itertools.islice(agreeing, 2))
 
 
 def split_names(joined: str | None, table_raw: str | None, n: int) -> list[str] | None:
@@ -338,8 +338,9 @@ def read_table_text(text: str) -> list[TextTable]:
 # --- the header, the sentence, the front matter and links ------------------------
 
 _STRIPPED = "header recovered from {} (its HTML was stripped)"
-_BADGE_LINE = re.compile(r"^[^\w\n]{0,12}AI (BOT|CYBORG)[^\w\n]{0,12}$", re.M)
-_ROBOT_FORMS = tuple(robot for robot, _ in _CODECS.values()) + ("🤖",)
+# The robot around the badge may be mojibake of any codec (letters of its own).
+_BADGE_LINE = re.compile(r"^[ \t]*(?:\S{1,8}[ \t]+)?AI (BOT|CYBORG)(?:[ \t]+\S{1,8})?[ \t]*$", re.M)
+_ROBOT_FORMS = (*(robot for robot, _ in _CODECS.values()), *_LOSSY_ROBOTS.values(), "🤖")
 
 
 def read_header_text(text: str, name: str) -> dict[str, Any] | None:
