@@ -575,7 +575,7 @@ def recover(card: ParsedCard, *, name: str, raw: bytes | None = None) -> tuple[P
     if sentence is not None:
         sources.append(NameSource("sentence", sentence, " & "))
 
-    raw_text = raw.decode("utf-8", errors="replace") if raw is not None else None
+    raw_text = raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace") if raw is not None else None
     evidence = damage_codecs(text, raw_text) if text else []
     changes["problems"] = tuple(problems)
     return replace(card, **changes), sources, evidence

@@ -3,12 +3,18 @@ their values or null, never a wrong one; names are cross-checked between sources
 
 from __future__ import annotations
 
+import random
+from pathlib import Path
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from generator.corpus import TEMPLATES, random_spec
 from generator.models import COUNT_FIELDS
+from generator.normalise import normalise_source
 from generator.recover import MAX_NAME_PARTS, NameSource, read_table_text, resolve_names
+from generator.snapshot import CardSource
 
 from . import damage
 from . import real_cards as rc
@@ -119,3 +125,26 @@ def test_a_huge_damaged_card_reads_quickly_without_error():
     junk = ("Data " + "x " * 5000 + "\n") * 20
     bot = rc.read_card("hubziii", (junk + damage.render_table(rc.card_bytes("hubziii").decode())).encode())
     assert bot.users and bot.users[0].tweets_downloaded == 3245
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    template=st.sampled_from(TEMPLATES),
+    seed=st.integers(0, 2**32 - 1),
+    chosen=st.lists(st.sampled_from(DAMAGE_NAMES), min_size=1, max_size=3, unique=True),
+)
+def test_damaged_synthetic_cards_of_every_era_read_back_or_null_never_wrong(template, seed, chosen):
+    # Names with "|", " & ", emoji, CJK, 1-6 users, zero counts: wider than the 18 real cards.
+    spec = random_spec(random.Random(seed), template=template)
+    text = spec.to_bytes().decode("utf-8")
+    for d in DAMAGE_NAMES:
+        if d in chosen:
+            text = damage.DAMAGES[d](text)
+    bot = normalise_source(CardSource(name=spec.name, readme=text.encode("utf-8"), meta={}, path=Path("t")))
+    read_any = any(v is not None for u in bot.users for v in u.counts().values())
+    if read_any:
+        assert len(bot.users) == len(spec.users), (chosen, bot.problems)
+    for got, want in zip(bot.users, spec.users):
+        assert got.name in (None, want.name), (chosen, got.name, want.name)
+        for f in COUNT_FIELDS:
+            assert getattr(got, f) in (None, getattr(want, f)), (chosen, f)
