@@ -11,6 +11,7 @@ mapped when another card makes it certain.
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
@@ -35,15 +36,12 @@ def split_names(joined: str | None, table_raw: str | None, n: int) -> list[str] 
 
     The header pastes names joined with `` & `` and the table joins them with
     `` | ``; a name may itself contain either. The right split is the one that
-    reproduces both joins (see :func:`generator.recover.resolve_names` for
-    more sources and disagreements).
+    reproduces both joins.
 
     >>> split_names("Tom & Jerry & ye", "Tom & Jerry | ye", 2)
     ['Tom & Jerry', 'ye']
     """
-    sources = [NameSource("header", joined, " & ")] if joined is not None else []
-    if table_raw is not None:
-        sources.append(NameSource("table", table_raw, " | "))
+    sources = [s for s in (joined, table_raw) if s is not None]
     if not sources:
         return None
     seps = [" & ", " | "] if joined is not None else [" | "]
@@ -80,8 +78,14 @@ def _http(url: str | None) -> str | None:
     return url if url and url.startswith(("http://", "https://")) else None
 
 
-def _users(card: ParsedCard, handles: tuple[str, ...], problems: list[str], check: Checker) -> tuple[User, ...]:
-    n = len(handles)
+def _users(
+    card: ParsedCard,
+    handles: tuple[str, ...],
+    problems: list[str],
+    check: Checker,
+    sources: Sequence[NameSource] = (),
+    evidence: Sequence[str] = (),
+) -> tuple[User, ...]:
     columns = max((len(v) for v in card.rows.values()), default=0)
     if card.rows and any(len(v) != columns for v in card.rows.values()):
         shape = ", ".join(f"{k.replace('_', ' ')}: {len(v)}" for k, v in card.rows.items())
@@ -93,17 +97,17 @@ def _users(card: ParsedCard, handles: tuple[str, ...], problems: list[str], chec
     # handle the table has no column for. Without a table, one per handle.
     n = columns or len(handles)
 
-    if card.era == "2021-05-07" or n > 1:
-        over = split_budget_problem(card.header_name, card.table_header_raw, n)
-        names = split_names(card.header_name, card.table_header_raw, n) if over is None else None
-        if names is None and len(card.table_header) == n:
+    # Names from every place the card states them, cross-checked (generator.recover).
+    over = split_budget_problem(card.header_name, card.table_header_raw, n)
+    names, name_problems = resolve_names(list(sources), n) if over is None else (None, [over])
+    problems.extend(name_problems)
+    if names is None and (card.era == "2021-05-07" or n > 1):
+        if over is None and len(card.table_header) == n and card.table_header_raw is not None:
             names = list(card.table_header)
-        if names is None:
-            problems.append(over or f"cannot split the display names {quote(card.header_name)} into {n}")
-    else:
-        names = [card.header_name] if card.header_name is not None else None
-        if names is None and card.avatars:
-            problems.append("no display name found in the header")
+        elif not name_problems:
+            problems.append(f"cannot split the display names {quote(card.header_name)} into {n}")
+    elif names is None and card.avatars:
+        problems.append("no display name found in the header")
     if names is None:
         names = [None] * n  # type: ignore[list-item]
     for i, name in enumerate(names):
@@ -126,7 +130,8 @@ def _users(card: ParsedCard, handles: tuple[str, ...], problems: list[str], chec
             User(
                 handle=handles[0] if n == 1 and len(handles) == 1 else None,
                 name=name,
-                avatar=check.url(visible[i], what=f"avatar URL of user {i + 1}") if i < len(visible) else None,
+                # _http: an unfilled url('USER_PROFILE') is no avatar.
+                avatar=check.url(_http(visible[i]), what=f"avatar URL of user {i + 1}") if i < len(visible) else None,
                 **counts,
             )
         )
@@ -165,7 +170,7 @@ def normalise_source(source: CardSource) -> Bot:
     kind = "cyborg" if len(handles) > 1 else "bot"
     if card.badge and card.badge.lower() != kind:
         problems.append(f"header says AI {card.badge} for {len(handles)} handle(s)")
-    users = _users(card, handles, problems, check) if handles else ()
+    users = _users(card, handles, problems, check, sources, evidence) if handles else ()
     thumbnail = check.url(card.thumbnail, what="thumbnail URL")
     prompt = check.text(card.widget_prompt, what="widget prompt", limit=validate.MAX_PROMPT_CHARS)
     preprocess = check.url(_http(card.wandb_preprocess), what="W&B preprocess run URL")
