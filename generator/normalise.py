@@ -100,13 +100,16 @@ def _users(
     # Names from every place the card states them, cross-checked (generator.recover).
     over = split_budget_problem(card.header_name, card.table_header_raw, n)
     names, name_problems = resolve_names(list(sources), n) if over is None else (None, [over])
+    multi = card.era == "2021-05-07" or n > 1
+    if names is None and multi and len(card.table_header) == n and card.table_header_raw is not None:
+        # The table's header cells are one per column: they name the columns
+        # where no split of the joined names could be searched or chosen.
+        names = list(card.table_header)
+        name_problems = [p for p in name_problems if p.startswith("display names disagree")]
     problems.extend(name_problems)
-    if names is None and (card.era == "2021-05-07" or n > 1):
-        if over is None and len(card.table_header) == n and card.table_header_raw is not None:
-            names = list(card.table_header)
-        elif not name_problems:
-            problems.append(f"cannot split the display names {quote(card.header_name)} into {n}")
-    elif names is None and card.avatars:
+    if names is None and multi and not name_problems:
+        problems.append(f"cannot split the display names {quote(card.header_name)} into {n}")
+    elif names is None and not multi and not name_problems and card.avatars:
         problems.append("no display name found in the header")
     if names is None:
         names = [None] * n  # type: ignore[list-item]

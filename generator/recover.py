@@ -38,6 +38,7 @@ from typing import Any, Literal
 import yaml
 from bs4 import BeautifulSoup
 
+from . import budget
 from .parse import ROW_LABELS, ParsedCard, parse_header
 
 #: The most parts a joined name list is split into before giving up; bounds the
@@ -440,8 +441,11 @@ def read_front_matter_text(text: str) -> tuple[dict[str, Any], str] | None:
                 if not _FM_KEY.match(follow):
                     break
                 block.append(follow)
+            raw_block = "\n".join(block)
+            if budget.over_yaml_budget(raw_block) is not None:
+                return None
             try:
-                data = yaml.safe_load("\n".join(block))
+                data = yaml.safe_load(raw_block)
             except yaml.YAMLError:
                 data = None
             if isinstance(data, dict) and len(block) > 1:
@@ -542,7 +546,9 @@ def recover(card: ParsedCard, *, name: str, raw: bytes | None = None) -> tuple[P
             table_sources = [NameSource("table", chosen.header, chosen.sep)]
 
     front = card.front_matter
-    if not front and text:
+    # Only a card with no fences at all: fenced front matter that failed (bad or
+    # over-budget YAML) is not read again.
+    if not front and text and "no front matter" in problems:
         found_fm = read_front_matter_text(text)
         if found_fm is not None:
             front, form = found_fm
@@ -550,9 +556,11 @@ def recover(card: ParsedCard, *, name: str, raw: bytes | None = None) -> tuple[P
             problems = [p for p in problems if p != "no front matter"]
             problems.append(f"front matter recovered from {form}")
 
+    # The parse budget refused a paragraph's links: they are not read here either.
+    links_over_budget = any(p.startswith("a paragraph with the W&B links is") for p in problems)
     for field_name, key in (("wandb_preprocess", "preprocess"), ("wandb_train", "train")):
         value = getattr(card, field_name)
-        if value is None and text:
+        if value is None and text and not links_over_budget:
             m = _LINK_PATTERNS[key].search(text[:MAX_TEXT])
             if m:
                 value = m.group(1).removesuffix("/artifacts") if key == "preprocess" else m.group(1)
