@@ -23,6 +23,7 @@ from .predict.samples import read_samples
 from .parse import ParsedCard, parse_card, thumbnail_epoch_ms
 from .config import DEFAULT_AUTHOR
 from .pool import map_chunked
+from .recover import NameSource, recover, repair_mojibake, resolve_names
 from .snapshot import CardSource, Snapshot, is_valid_name, iter_sources
 from .validate import Checker, quote
 
@@ -78,28 +79,45 @@ def _http(url: str | None) -> str | None:
     return url if url and url.startswith(("http://", "https://")) else None
 
 
-def _users(card: ParsedCard, handles: tuple[str, ...], problems: list[str], check: Checker) -> tuple[User, ...]:
-    n = len(handles)
+def _users(
+    card: ParsedCard,
+    handles: tuple[str, ...],
+    problems: list[str],
+    check: Checker,
+    sources: Sequence[NameSource] = (),
+    evidence: Sequence[str] = (),
+) -> tuple[User, ...]:
     columns = max((len(v) for v in card.rows.values()), default=0)
     if card.rows and any(len(v) != columns for v in card.rows.values()):
         shape = ", ".join(f"{k.replace('_', ' ')}: {len(v)}" for k, v in card.rows.items())
         problems.append(f"ragged data table ({shape} values)")
-    if card.rows and columns != n:
-        problems.append(f"data table has {columns} value columns for {n} handles")
+    if card.rows and columns != len(handles):
+        problems.append(f"data table has {columns} value columns for {len(handles)} handles")
+    # One table column is one user: a two-handle repo written on the
+    # single-user template has one column, and no user is invented for a
+    # handle the table has no column for. Without a table, one per handle.
+    n = columns or len(handles)
 
-    if card.era == "2021-05-07" or n > 1:
-        over = split_budget_problem(card.header_name, card.table_header_raw, n)
-        names = split_names(card.header_name, card.table_header_raw, n) if over is None else None
-        if names is None and len(card.table_header) == n:
-            names = list(card.table_header)
-        if names is None:
-            problems.append(over or f"cannot split the display names {quote(card.header_name)} into {n}")
-    else:
-        names = [card.header_name] if card.header_name is not None else None
-        if names is None and card.avatars:
-            problems.append("no display name found in the header")
+    # Names from every place the card states them, cross-checked (generator.recover).
+    over = split_budget_problem(card.header_name, card.table_header_raw, n)
+    names, name_problems = resolve_names(list(sources), n) if over is None else (None, [over])
+    multi = card.era == "2021-05-07" or n > 1
+    if names is None and multi and len(card.table_header) == n and card.table_header_raw is not None:
+        # The table's header cells are one per column: they name the columns
+        # where no split of the joined names could be searched or chosen.
+        names = list(card.table_header)
+        name_problems = [p for p in name_problems if p.startswith("display names disagree")]
+    problems.extend(name_problems)
+    if names is None and multi and not name_problems:
+        problems.append(f"cannot split the display names {quote(card.header_name)} into {n}")
+    elif names is None and not multi and not name_problems and card.avatars:
+        problems.append("no display name found in the header")
     if names is None:
         names = [None] * n  # type: ignore[list-item]
+    for i, name in enumerate(names):
+        if name is not None:
+            names[i], found = repair_mojibake(name, list(evidence), f"display name of user {i + 1}")
+            problems.extend(found)
 
     visible = [a.url for a in card.avatars if a.visible]
     users = []
@@ -114,15 +132,16 @@ def _users(card: ParsedCard, handles: tuple[str, ...], problems: list[str], chec
             problems.append(f"display name of user {i + 1} has characters lost to mojibake: {quote(name)}")
         users.append(
             User(
-                handle=handles[0] if n == 1 else None,
+                handle=handles[0] if n == 1 and len(handles) == 1 else None,
                 name=name,
-                avatar=check.url(visible[i], what=f"avatar URL of user {i + 1}") if i < len(visible) else None,
+                # _http: an unfilled url('USER_PROFILE') is no avatar.
+                avatar=check.url(_http(visible[i]), what=f"avatar URL of user {i + 1}") if i < len(visible) else None,
                 **counts,
             )
         )
         c = counts
         if None not in c.values() and c["tweets_downloaded"] != c["retweets"] + c["short_tweets"] + c["tweets_kept"]:
-            who = f"@{handles[0]}" if n == 1 else f"user {i + 1}"
+            who = f"@{handles[0]}" if n == 1 and len(handles) == 1 else f"user {i + 1}"
             problems.append(
                 f"tweets downloaded ({c['tweets_downloaded']}) != retweets + short tweets + tweets kept "
                 f"({c['retweets'] + c['short_tweets'] + c['tweets_kept']}) for {who}"
@@ -144,15 +163,18 @@ def normalise_source(source: CardSource) -> Bot:
         if not problems:
             problems.append("no README on the Hub" if not hub.has_readme else "no README.md in the snapshot")
         card = ParsedCard()
+        sources, evidence = [], []
     else:
         card = parse_card(source.readme)
+        name = source.name if is_valid_name(source.name) else ""
+        card, sources, evidence = recover(card, name=name, raw=source.readme)
         problems.extend(card.problems)
     if card.header_handle and card.header_handle.lower() != source.name.lower():
         problems.append(f"header names @{validate.quote(card.header_handle)[1:-1]}, the repo is {source.name}")
     kind = "cyborg" if len(handles) > 1 else "bot"
     if card.badge and card.badge.lower() != kind:
         problems.append(f"header says AI {card.badge} for {len(handles)} handle(s)")
-    users = _users(card, handles, problems, check) if handles else ()
+    users = _users(card, handles, problems, check, sources, evidence) if handles else ()
     thumbnail = check.url(card.thumbnail, what="thumbnail URL")
     prompt = check.text(card.widget_prompt, what="widget prompt", limit=validate.MAX_PROMPT_CHARS)
     preprocess = check.url(_http(card.wandb_preprocess), what="W&B preprocess run URL")

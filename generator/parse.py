@@ -95,6 +95,7 @@ class ParsedCard:
     wandb_preprocess: str | None = None
     wandb_train: str | None = None
     problems: tuple[str, ...] = ()
+    text: str = field(default="", repr=False, compare=False)  # the decoded card, for generator.recover
 
     @property
     def thumbnail(self) -> str | None:
@@ -405,4 +406,5 @@ def parse_card(data: bytes) -> ParsedCard:
         wandb_preprocess=preprocess,
         wandb_train=links.get("W&B training run"),
         problems=tuple(problems),
+        text=text,
     )

@@ -373,7 +373,13 @@ def checkout(tmp_path: Path) -> Path:
     listed = subprocess.run(
         ["git", "ls-files", "-z", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True, check=True
     ).stdout
+    # The four seed cards only: these tests remove and re-add the whole snapshot,
+    # and fetch withholds a drop of more than MASS_REMOVAL_MODELS at once.
+    seeds = {p.name for p in (ROOT / "tests" / "fixtures" / "golden" / "cards").iterdir()}
     for rel in filter(None, os.fsdecode(listed).split("\0")):
+        parts = Path(rel).parts
+        if len(parts) > 2 and parts[0] == "cards" and parts[1] not in seeds:
+            continue
         if (ROOT / rel).is_file():
             (src / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / rel, src / rel)

@@ -37,6 +37,7 @@ from .data import CSV_FIELDS, FEED_SIZE, bots_csv, bots_json, feed_json
 from .escape import clean, csv_cell, environment, front_matter, http_url, one_line
 from .pages import SORTS, Face, Images, SortKey, face, sort_bots, user_for
 from .pages import _account_page, _accounts_index, _bot_page, _gallery
+from .quality import write_quality
 from .statistics import Cell, Section, write_statistics
 from .writer import GENERATED, HANDLE_RE, Writer, account_path, bot_path, clear_generated
 
@@ -81,4 +82,5 @@ def render_docs(
     written.append(writer.write("bots.csv", bots_csv(bots), owner="bots.csv"))
     written.append(writer.write("feed.json", feed_json(bots, site_url=site_url), owner="feed.json"))
     written.extend(write_statistics(bots=bots, writer=writer, snapshot_date=day))
+    written.append(write_quality(bots=bots, writer=writer, snapshot_date=day))
     return written

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from .. import figures, stats
 from ..models import ERA_LABELS, ERAS, Bot, Samples, User, parse_when
 from .escape import clean, environment, front_matter, http_url, one_line
+from .quality import problem_links
 from .writer import HANDLE_RE
 
 #: Gallery sort keys, the first is the default (and the server-rendered order).
@@ -140,6 +141,7 @@ def _bot_page(bot: Bot, *, images: Images, snapshot_date: str | None) -> str:
         "snapshot_date": snapshot_date,
         "figures": figures.key_figures(bot),
         "samples": figures.samples_shown(bot),
+        "problems": problem_links(bot.problems),
     }
     kept = bot.totals["tweets_kept"]
     who = ", ".join(f"@{h}" for h in bot.handles)

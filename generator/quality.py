@@ -1,0 +1,150 @@
+"""Problems on bot records -> kinds of data-quality issue, for the data-quality page.
+
+Every problem the reader reports is one sentence naming the card's values
+(``display name of user 2 lost to ISO-8859-7 mojibake (bytes dropped): '...'``).
+:func:`kind_of` sorts each into one :class:`Kind` and says what became of the
+value, so a visitor can see per kind how many bots it touches and whether
+their values were repaired, recovered from a secondary place in the card,
+are doubtful, or are unknown:
+
+- ``repaired``: the value was damaged and is fixed (mojibake undone);
+- ``recovered``: read from the card's text where its markup was damaged;
+- ``doubtful``: kept as the card states it, but something contradicts it;
+- ``unknown``: the card does not state it readably, so it is left empty;
+- ``format``: the card's layout differs from every template (values may still be right).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from .models import Bot
+
+Outcome = Literal["repaired", "recovered", "doubtful", "unknown", "format"]
+
+OUTCOMES: dict[Outcome, str] = {
+    "repaired": "Repaired",
+    "recovered": "Recovered from a secondary source",
+    "doubtful": "Doubtful",
+    "unknown": "Unknown (left empty)",
+    "format": "Card format",
+}
+
+#: The most bots a kind lists by name on the page; the count is always exact.
+MAX_LISTED = 500
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of data-quality issue."""
+
+    id: str  # the page anchor
+    title: str
+    outcome: Outcome
+    explanation: str
+
+
+_KINDS: tuple[tuple[str, Kind], ...] = (
+    (r"^display name of user \d+ repaired from .* mojibake",
+     Kind("mojibake-repaired", "Mojibake repaired in a display name", "repaired",
+          "A crawler decoded the card's UTF-8 with another codec and ftfy could not undo it; the card's own "
+          "damage (its robot emoji in the same mojibake) says which codec, and the name decodes exactly.")),
+    (r"^not valid UTF-8",
+     Kind("not-utf8", "Not valid UTF-8", "repaired", "The bytes were read as Windows-1252.")),
+    (r"^counts recovered from ",
+     Kind("counts-recovered", "Counts recovered from damaged markup", "recovered",
+          "The training-data table lost its Markdown form (collapsed into one line, without leading pipes, "
+          "rendered to text); its rows were read from the text and checked against the card's other sources.")),
+    (r"^header recovered from ",
+     Kind("header-recovered", "Header recovered from damaged markup", "recovered",
+          "The header's HTML was stripped or run together; names and handle were read from its text.")),
+    (r"^front matter recovered from ",
+     Kind("front-matter-recovered", "Front matter recovered", "recovered",
+          "The front matter lost its --- fences or was flattened onto one line; thumbnail and prompt were read from its text.")),
+    (r"^blank lines collapsed",
+     Kind("blank-lines-collapsed", "Blank lines collapsed", "recovered",
+          "The paragraph after the table runs into it; it is not read as a row.")),
+    (r"still looks like .* mojibake",
+     Kind("mojibake-doubtful", "Display name that still looks like mojibake", "doubtful",
+          "The name re-encodes into valid UTF-8 with a crawler's codec, but nothing else in the card shows that "
+          "damage, so it is kept as written.")),
+    (r"^display names disagree",
+     Kind("names-disagree", "Display names that disagree between places", "doubtful",
+          "The header, the sentence and the table's column header state different names; the names most of them "
+          "agree on (or the most reliable) are kept.")),
+    (r"^tweets downloaded \(\d+\) != ",
+     Kind("broken-invariant", "Counts that do not add up", "doubtful",
+          "Tweets downloaded is not retweets + short tweets + tweets kept; the counts are shown as the card states them.")),
+    (r"^data table has \d+ value columns for \d+ handles",
+     Kind("columns-vs-handles", "Table columns that do not match the handles", "doubtful",
+          "One table column is one user: no user is invented for a handle without a column.")),
+    (r"^(?:header names @|the card's text names @|header says AI )",
+     Kind("handle-mismatch", "Handle or badge that differs from the repo", "doubtful",
+          "The card names another account, or the wrong badge, than its repo id says.")),
+    (r"lost to .* mojibake|has characters lost to mojibake",
+     Kind("mojibake-lost", "Display name lost to mojibake", "unknown",
+          "The crawler dropped bytes it could not decode, so the name cannot be brought back.")),
+    (r"^cannot tell which table column is which handle",
+     Kind("columns-unmapped", "Cyborg columns not mapped to handles", "unknown",
+          "A cyborg's columns follow the typed order, its repo id is sorted; a column is mapped only where "
+          "another bot makes it certain.")),
+    (r"^(?:cannot split the display names|too many ways to split|no display name found)",
+     Kind("names-unknown", "Display names unknown", "unknown", "No single reading of the joined names fits every place they appear.")),
+    (r"^W&B .* run id is unknown",
+     Kind("wandb-unknown", "W&B run unknown", "unknown",
+          "A reconstructed card writes a run id no stored view showed as XXXXXXXX; there is no link.")),
+    (r"^(?:no data table|data table lacks rows|ragged data table|data table header starts|unexpected data table row|"
+     r"data table row .* appears twice|the card ends inside the data table)|of user \d+ is not a number",
+     Kind("table-incomplete", "Training-data table missing or incomplete", "unknown",
+          "What the table does not state readably is left empty.")),
+    (r"^no header with avatar and name",
+     Kind("header-missing", "No header", "unknown", "The card has no header with avatars and names.")),
+    (r"^(?:README is empty|no README|could not be read)",
+     Kind("no-card", "No readable card", "unknown", "There is no card to read, or the reader failed on it.")),
+    (r"^(?:no front matter|front matter )",
+     Kind("front-matter", "Front matter missing or invalid", "format", "Thumbnail and prompt are unknown.")),
+    (r"^unfilled template placeholders",
+     Kind("placeholders", "Unfilled template placeholders", "format", "The generator left a placeholder in the card.")),
+    (r"^matches no known card template",
+     Kind("unknown-template", "No known card template", "format",
+          "The card's fixed text matches none of the templates (often because its markup was damaged).")),
+)  # fmt: skip
+_COMPILED = tuple((re.compile(p), k) for p, k in _KINDS)
+OTHER = Kind("other", "Other problems", "doubtful", "Problems of no kind above.")
+KINDS: tuple[Kind, ...] = tuple(dict.fromkeys(k for _, k in _KINDS)) + (OTHER,)
+
+
+def kind_of(problem: str) -> Kind:
+    """The kind of one problem sentence.
+
+    >>> kind_of("counts recovered from a table rendered to text").id
+    'counts-recovered'
+    """
+    for pattern, kind in _COMPILED:
+        if pattern.search(problem):
+            return kind
+    return OTHER
+
+
+@dataclass(frozen=True)
+class KindSummary:
+    kind: Kind
+    bots: tuple[tuple[Bot, tuple[str, ...]], ...]  # each affected bot and its problems of this kind
+
+
+def summarise(bots: Sequence[Bot]) -> list[KindSummary]:
+    """Per kind (in :data:`KINDS` order, only those that occur), the bots it affects, by name."""
+    found: dict[str, dict[str, tuple[Bot, list[str]]]] = {}
+    for bot in bots:
+        for p in dict.fromkeys(bot.problems):
+            entry = found.setdefault(kind_of(p).id, {}).setdefault(bot.name, (bot, []))
+            entry[1].append(p)
+    out = []
+    for kind in KINDS:
+        if kind.id in found:
+            items = sorted(found[kind.id].values(), key=lambda bp: bp[0].name)
+            out.append(KindSummary(kind, tuple((b, tuple(ps)) for b, ps in items)))
+    return out
