@@ -35,8 +35,8 @@ from ..snapshot import data_date as snapshot_date  # the data's part of the one 
 from ..models import Bot
 from .data import CSV_FIELDS, FEED_SIZE, bots_csv, bots_json, feed_json
 from .escape import clean, csv_cell, environment, front_matter, http_url, one_line
-from .pages import SORTS, Face, Images, SortKey, face, sort_bots, user_for
-from .pages import _account_page, _accounts_index, _bot_page, _gallery
+from .gallery import SORTS, SortKey, gallery_page, sort_bots
+from .pages import Face, Images, _account_page, _accounts_index, _bot_page, face, user_for
 from .statistics import Cell, Section, write_statistics
 from .writer import GENERATED, HANDLE_RE, Writer, account_path, bot_path, clear_generated
 
@@ -68,7 +68,7 @@ def render_docs(
     clear_generated(docs_dir)
     writer = Writer(docs_dir)
     day = snapshot_day or snapshot_date(bots)
-    written = [writer.write("index.md", _gallery(bots, images=images, snapshot_date=day), owner="the gallery")]
+    written = [writer.write("index.md", gallery_page(bots, small=images.small, snapshot_date=day), owner="the gallery")]
     for bot in bots:
         written.append(writer.write(bot_path(bot.name), _bot_page(bot, images=images, snapshot_date=day), owner=bot.id))
     by_handle = stats.accounts(bots)
