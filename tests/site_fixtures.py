@@ -11,11 +11,12 @@ from __future__ import annotations
 import random
 import threading
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
-from generator import corpus
+from generator import corpus, history
 from generator.models import Bot
 from generator.serve import make_server
 from generator.site import build
@@ -95,10 +96,28 @@ class BuiltSite:
     bots: list[Bot]
 
 
+#: The corpus bot that rises most over the history's last seven nights.
+RISING_BOT = "stonefan"
+
+
+def write_history(cards: Path, *, nights: int = 9) -> None:
+    """Nightly counts ending with the snapshot's own: each bot gains a little a night, RISING_BOT most."""
+    now = history.current_counts(cards)
+    start = date(2026, 11, 1)
+    for i in range(nights):
+        back = nights - 1 - i
+        counts = {}
+        for name, (d, likes) in now.items():
+            gain = 15 if name == RISING_BOT else len(name) % 3
+            counts[name] = (None if d is None else max(0, d - back * gain), likes)
+        history.record(cards, day=start + timedelta(days=i), counts=counts)
+
+
 def build_corpus(tmp: Path, *, n: int = 120) -> BuiltSite:
-    """Synthetic + seed + hostile cards -> a staged docs/ and a finished site/ under ``tmp``."""
+    """Synthetic + seed + hostile cards (with nightly counts) -> a staged docs/ and a finished site/ under ``tmp``."""
     cards = tmp / "cards"
     corpus.write_snapshot(cards, corpus.generate(n, seed=3) + hostile_specs() + ranking_specs(), seed=3)
+    write_history(cards)
     report = build(cards=[cards, SEED_CARDS], out_dir=tmp / "site", jobs=2, docs_dir=tmp / "docs")
     return BuiltSite(docs=tmp / "docs", site=tmp / "site", bots=report.bots)
 

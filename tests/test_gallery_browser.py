@@ -7,11 +7,11 @@ not asserted here.
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 import pytest
 
-from tests.site_fixtures import RANKING_BOTS
+from tests.site_fixtures import RANKING_BOTS, RISING_BOT
 from tests.test_browser import CYBORG, visible_handles
 
 pytest.importorskip("playwright.sync_api")
@@ -21,9 +21,14 @@ pytestmark = pytest.mark.browser
 SEARCH = ".ht-controls input[name=search]"
 
 
-def ranked(page, query: str) -> list[str]:
-    page.fill(SEARCH, query)
+def ranked(page, text: str) -> list[str]:
+    page.fill(SEARCH, text)
     return visible_handles(page)
+
+
+def query(page) -> dict[str, list[str]]:
+    """The page's URL query as the page has it now (``page.url`` lags behind replaceState)."""
+    return parse_qs(page.evaluate("location.search").lstrip("?"))
 
 
 def test_ranking_exact_handle_then_cyborg_then_prefix_then_name_word_then_substring(visit):
@@ -93,7 +98,7 @@ def test_filter_changes_are_history_entries_and_typing_is_one(visit):
     page.fill(SEARCH, "d")
     page.fill(SEARCH, "dr")
     page.fill(SEARCH, "dril")
-    assert parse_qs(urlsplit(page.url).query) == {"kind": ["cyborg"], "sort": ["name"], "search": ["dril"]}
+    assert query(page) == {"kind": ["cyborg"], "sort": ["name"], "search": ["dril"]}
     page.go_back()  # the whole typed search is one entry
     page.wait_for_function("!location.search.includes('search=')")
     assert page.input_value(SEARCH) == "" and page.input_value("select[name=sort]") == "name"
@@ -190,7 +195,7 @@ def test_dense_view_shows_20_bots_a_screen_and_is_remembered(browser, served_sit
     page.goto(served_site)
     page.wait_for_selector("#ht-gallery[data-ready]")
     page.check("input[name=view][value=list]", force=True)
-    assert parse_qs(urlsplit(page.url).query) == {"view": ["list"]}
+    assert query(page) == {"view": ["list"]}
     page.evaluate("window.scrollTo(0, document.querySelector('.ht-grid').offsetTop)")
     in_view = page.evaluate(
         "[...document.querySelectorAll('.ht-card')].filter(c => { const r = c.getBoundingClientRect();"
@@ -252,3 +257,31 @@ def test_without_javascript_only_the_first_images_load(browser, served_site, cor
     sizes = page.eval_on_selector_all(".ht-card img", "is => is.every(i => i.getAttribute('width') && i.getAttribute('height'))")
     assert sizes
     context.close()
+
+
+def test_rising_sort_and_the_downloads_sparkline(visit, corpus_site):
+    page, _ = visit("?sort=rising")
+    assert visible_handles(page)[0] == RISING_BOT
+    assert page.locator(".ht-card:first-child .ht-f").inner_text() == f"+{7 * 15} ↓ in 7 nights"  # 15 a night (site_fixtures.write_history)
+    labels = page.eval_on_selector_all("select[name=sort] option", "os => os.map(o => o.textContent)")
+    assert "Rising (7 nights)" in labels
+    page.goto(page.url.split("?")[0] + f"bots/{RISING_BOT}/")
+    spark = page.locator("svg.ht-spark")
+    assert spark.count() == 1 and "Downloads over the last 9 nightly snapshots" in spark.get_attribute("aria-label")
+
+
+def test_accounts_index_reads_in_order_and_is_searchable(visit, corpus_site):
+    page, _ = visit("accounts/", viewport={"width": 1366, "height": 900})
+    boxes = page.eval_on_selector_all(".ht-account-list > li", "ls => ls.slice(0, 12).map(l => l.getBoundingClientRect().toJSON())")
+    assert boxes[0]["top"] == boxes[1]["top"] and boxes[0]["left"] < boxes[1]["left"]  # ranks 1 and 2 side by side
+    reading = sorted(range(len(boxes)), key=lambda i: (round(boxes[i]["top"]), boxes[i]["left"]))
+    assert reading == list(range(len(boxes)))  # row by row, left to right, is rank order
+    first = page.locator(".ht-account-list > li").first.inner_text()
+    assert first.startswith("@") and re.search(r"\d+ bots?$", first)
+    page.fill(".ht-accounts__search input", "Izzy")  # a display name
+    shown = page.eval_on_selector_all(".ht-account-list > li:not([hidden]) a", "as => as.map(a => a.textContent)")
+    assert shown == ["@stonefan"]
+    assert "Izzy Stone" in page.locator(".ht-account-list > li:not([hidden])").inner_text()
+    page.fill(".ht-accounts__search input", "@dril")
+    assert "@dril" in page.eval_on_selector_all(".ht-account-list > li:not([hidden]) a", "as => as.map(a => a.textContent)")
+    assert page.evaluate("location.search") == "?search=%40dril"

@@ -443,17 +443,18 @@
   if (window.performance && performance.mark) performance.mark("ht-gallery-ready");
 })();
 
-/* The accounts index: filter the server-rendered list as you type. */
+/* The accounts index: filter the server-rendered list as you type (by
+ * handle or display name, every word must match); ?search= keeps it. */
 (function () {
   "use strict";
   var root = document.getElementById("ht-accounts");
   if (!root) return;
   var input = root.querySelector(".ht-accounts__search input");
   var count = root.querySelector(".ht-accounts__count");
+  var empty = root.querySelector(".ht-empty");
   var rows = Array.prototype.map.call(root.querySelectorAll(".ht-account-list > li"), function (el) {
-    return { el: el, text: (el.dataset.s || el.textContent).toLowerCase() };
+    return { el: el, text: (el.getAttribute("data-s") || "").toLowerCase() };
   });
-  root.querySelector(".ht-accounts__search").hidden = false;
   function apply() {
     var words = input.value.toLowerCase().split(/\s+/).map(function (w) { return w.replace(/^@+/, ""); })
       .filter(function (w) { return w; });
@@ -464,8 +465,10 @@
       if (ok) shown++;
     });
     count.textContent = shown === rows.length ? "" : shown.toLocaleString("en") + " of " + rows.length.toLocaleString("en") + " accounts";
-    history.replaceState(history.state, "", location.pathname + (input.value ? "?search=" + encodeURIComponent(input.value) : ""));
+    empty.hidden = shown > 0;
+    history.replaceState(history.state, "", location.pathname + (input.value ? "?search=" + encodeURIComponent(input.value) : "") + location.hash);
   }
+  root.querySelector(".ht-accounts__search").addEventListener("submit", function (e) { e.preventDefault(); });
   input.value = new URLSearchParams(location.search).get("search") || "";
   input.addEventListener("input", apply);
   if (input.value) apply();

@@ -74,7 +74,8 @@ def _user_label(user: User, index: int) -> str:
     return user.name or (f"@{user.handle}" if user.handle else f"account {index + 1}")
 
 
-def _bot_page(bot: Bot, *, images: Images, snapshot_date: str | None) -> str:
+def _bot_page(bot: Bot, *, images: Images, snapshot_date: str | None, spark: str | None = None) -> str:
+    """``spark``: the downloads sparkline (:func:`generator.history.sparkline`), an SVG of numbers only."""
     handles = []
     for h in bot.handles:
         user = user_for(bot, h)
@@ -106,6 +107,7 @@ def _bot_page(bot: Bot, *, images: Images, snapshot_date: str | None) -> str:
         "snapshot_date": snapshot_date,
         "figures": figures.key_figures(bot),
         "samples": figures.samples_shown(bot),
+        "spark": spark,
     }
     kept = bot.totals["tweets_kept"]
     who = ", ".join(f"@{h}" for h in bot.handles)
@@ -144,10 +146,3 @@ def _account_page(handle: str, bots: Sequence[Bot], *, images: Images) -> str:
     return front_matter(meta) + environment().get_template("account.md.j2").render(context)
 
 
-def _accounts_index(by_handle: Mapping[str, Sequence[Bot]]) -> str:
-    accounts = [
-        {"handle": h, "bots": "1 bot" if len(bs) == 1 else f"{len(bs)} bots"}
-        for h, bs in sorted(by_handle.items(), key=lambda hb: (-len(hb[1]), hb[0]))
-    ]
-    meta = {"title": "Accounts", "search": {"exclude": True}, "hide": ["navigation", "toc"]}
-    return front_matter(meta) + environment().get_template("accounts.md.j2").render(accounts=accounts)
