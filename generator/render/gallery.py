@@ -126,13 +126,23 @@ def opening_words(text: str | None, *, limit: int = SAY_CHARS) -> str | None:
 
 
 def first_sample(bot: Bot) -> str | None:
-    """The bot's first generated sample, when the predict stage added samples to its record."""
-    samples = getattr(bot, "samples", None) or ()
-    for sample in samples:
-        text = sample if isinstance(sample, str) else getattr(sample, "text", None)
-        if text and text.strip():
-            return text
-    return None
+    """What the bot says, from the predict stage's samples on its record: the prompt and the chosen continuation.
+
+    ``bot.samples`` is a :class:`generator.models.Samples` (``prompt``, the
+    continuation ``chosen`` of its ``texts``) once the predict stage has run
+    the bot's model, else absent or ``None``; then the card shows nothing.
+    """
+    samples = getattr(bot, "samples", None)
+    if not samples:
+        return None
+    chosen = getattr(samples, "chosen", None)
+    if chosen is None:
+        texts = getattr(samples, "texts", ())
+        chosen = next((t for t in texts if isinstance(t, str) and t.strip()), None)
+    if not isinstance(chosen, str) or not chosen.strip():
+        return None
+    prompt = getattr(samples, "prompt", None)
+    return f"{prompt}{chosen}" if isinstance(prompt, str) and prompt else chosen
 
 
 def n_accounts(bot: Bot) -> int:
