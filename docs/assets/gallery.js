@@ -17,6 +17,7 @@
   "use strict";
   var root = document.getElementById("ht-gallery");
   if (!root) return;
+  if (window.performance && performance.mark) performance.mark("ht-gallery-start");
   var form = root.querySelector(".ht-controls");
   var list = root.querySelector(".ht-grid");
   var empty = root.querySelector(".ht-empty");
