@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from ..models import ERA_LABELS, ERAS, Bot
+from ..models import ERA_LABELS, ERAS, Bot, parse_when
 from .escape import clean, environment, front_matter
 
 #: Gallery sort keys; the first is the default (and the server-rendered order).
@@ -70,13 +70,9 @@ class Filter:
 
 
 def when(value: str | datetime | None) -> float | None:
-    """Seconds since the epoch of an ISO date-time (the Hub's ``...Z`` form too), else ``None``."""
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    return value.timestamp() if value else None
+    """Seconds since the epoch of an ISO date-time (:func:`generator.models.parse_when`), else ``None``."""
+    parsed = parse_when(value)
+    return parsed.timestamp() if parsed else None
 
 
 def _timestamp(value: str | datetime | None) -> str:
