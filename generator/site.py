@@ -34,7 +34,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import publish, render, snapshot, stats, validate
+from . import history, publish, render, snapshot, stats, validate
 from .config import Settings
 from .errors import BuildError
 from .files import atomic_write, digest, read_manifest, write_manifest
@@ -133,6 +133,7 @@ def build(
             images=images,
             site_url=settings.site_url,
             snapshot_day=day,
+            trends=history.load(settings.cards),
         )
     with report.stage("mkdocs"):
         run_mkdocs(docs_dir=docs, out_dir=out_dir, settings=settings, build_day=day)

@@ -28,7 +28,7 @@ settings.register_profile("explore", derandomize=False)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # Session fixtures of the site and browser tests (one corpus site per run).
-pytest_plugins = ["tests.site_fixtures"]
+pytest_plugins = ["tests.site_fixtures", "tests.browser_fixtures"]
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -11,11 +11,12 @@ from __future__ import annotations
 import random
 import threading
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
-from generator import corpus
+from generator import corpus, history
 from generator.models import Bot
 from generator.serve import make_server
 from generator.site import build
@@ -59,6 +60,35 @@ def hostile_specs() -> list[corpus.CardSpec]:
     return out
 
 
+#: Bots whose handles and names make search ranking visible for the query "iz"
+#: (gallery.js): the exact handle, a cyborg with that handle, a handle that
+#: starts with it, a display-name word that starts with it, a substring.
+RANKING_BOTS = (
+    ("bizkit", "Limp Fan"),  # substring only
+    ("stonefan", "Izzy Stone"),  # display-name word
+    ("izabella", "Bella"),  # handle prefix
+    ("iz", "Iz"),  # the exact handle
+)
+RANKING_CYBORG = (("iz", "Iz"), ("quux", "Quux"))  # a cyborg with the handle "iz"
+
+
+def ranking_specs() -> list[corpus.CardSpec]:
+    """Single-user bots (and one cyborg) named for the ranking tests, with low downloads so sort order cannot explain the ranking."""
+    rng = random.Random(11)
+    out = []
+    for i, users in enumerate([*[(u,) for u in RANKING_BOTS], RANKING_CYBORG]):
+        base = corpus.random_spec(rng, template=corpus.MULTI_USER_TEMPLATE, n_users=len(users))
+        spec_users = tuple(
+            corpus.SpecUser(h, name, f"https://pbs.twimg.com/profile_images/9{i}{j}/r_400x400.jpg", 5, 5, 100)
+            for j, (h, name) in enumerate(users)
+        )
+        # Fewer downloads for better matches: only the ranking can put them first.
+        meta = dict(base.meta, id=f"huggingtweets/{'-'.join(sorted(h for h, _ in users))}", downloads=100 + 10 * (4 - i), likes=0)
+        out.append(corpus.CardSpec(template=corpus.MULTI_USER_TEMPLATE, users=spec_users, thumbnail=base.thumbnail,
+                                   wandb_preprocess=base.wandb_preprocess, wandb_train=base.wandb_train, meta=meta))  # fmt: skip
+    return out
+
+
 @dataclass(frozen=True)
 class BuiltSite:
     docs: Path
@@ -66,10 +96,28 @@ class BuiltSite:
     bots: list[Bot]
 
 
+#: The corpus bot that rises most over the history's last seven nights.
+RISING_BOT = "stonefan"
+
+
+def write_history(cards: Path, *, nights: int = 9) -> None:
+    """Nightly counts ending with the snapshot's own: each bot gains a little a night, RISING_BOT most."""
+    now = history.current_counts(cards)
+    start = date(2026, 11, 1)
+    for i in range(nights):
+        back = nights - 1 - i
+        counts = {}
+        for name, (d, likes) in now.items():
+            gain = 15 if name == RISING_BOT else len(name) % 3
+            counts[name] = (None if d is None else max(0, d - back * gain), likes)
+        history.record(cards, day=start + timedelta(days=i), counts=counts)
+
+
 def build_corpus(tmp: Path, *, n: int = 120) -> BuiltSite:
-    """Synthetic + seed + hostile cards -> a staged docs/ and a finished site/ under ``tmp``."""
+    """Synthetic + seed + hostile cards (with nightly counts) -> a staged docs/ and a finished site/ under ``tmp``."""
     cards = tmp / "cards"
-    corpus.write_snapshot(cards, corpus.generate(n, seed=3) + hostile_specs(), seed=3)
+    corpus.write_snapshot(cards, corpus.generate(n, seed=3) + hostile_specs() + ranking_specs(), seed=3)
+    write_history(cards)
     report = build(cards=[cards, SEED_CARDS], out_dir=tmp / "site", jobs=2, docs_dir=tmp / "docs")
     return BuiltSite(docs=tmp / "docs", site=tmp / "site", bots=report.bots)
 

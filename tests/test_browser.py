@@ -9,18 +9,14 @@ local server fails the test. Screenshots of every page kind go to
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 pytestmark = pytest.mark.browser
+pytest.importorskip("playwright.sync_api")
 
-sync_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]  # fmt: skip
 CYBORG = "dril-kanyewest-ph4370n"
 #: axe-core, installed from npm at the version pinned in tests/package-lock.json (`make test` runs npm ci).
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
@@ -31,62 +27,9 @@ MATERIAL_OWNED = {
     ("landmark-unique", ".md-search__inner"),  # Material's search form is a second unnamed "search" landmark
 }
 
-
-@pytest.fixture(scope="session")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"no Chromium at {CHROMIUM}: install Debian's chromium (scripts/system-deps chromium)")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-class Watch:
-    """Console errors and off-site requests seen by one page."""
-
-    def __init__(self, base: str) -> None:
-        self.base = base
-        self.errors: list[str] = []
-        self.foreign: list[str] = []
-        self.expected_404 = False
-
-    def on_console(self, msg) -> None:
-        if msg.type == "error" and not (self.expected_404 and "404" in msg.text):
-            self.errors.append(msg.text)
-
-    def on_request(self, request) -> None:
-        if not request.url.startswith(self.base) and not request.url.startswith(("data:", "blob:")):
-            self.foreign.append(request.url)
-
-
-def _open(browser, base: str, **context_args):
-    context = browser.new_context(**context_args)
-    page = context.new_page()
-    watch = Watch(base)
-    page.on("console", watch.on_console)
-    page.on("pageerror", lambda exc: watch.errors.append(str(exc)))
-    page.on("request", watch.on_request)
-    return context, page, watch
-
-
-@pytest.fixture
-def visit(browser, served_site):
-    """Open pages in a fresh context; after the test, no console error and no off-site request."""
-    opened = []
-
-    def _visit(path: str, **context_args):
-        context, page, watch = _open(browser, served_site, **context_args)
-        opened.append((context, watch))
-        page.goto(served_site + path)
-        page.wait_for_load_state("networkidle")
-        return page, watch
-
-    yield _visit
-    for context, watch in opened:
-        context.close()
-        assert not watch.errors, watch.errors
-        assert not watch.foreign, watch.foreign
+# The browser, a watched page and the ``visit`` fixture are shared with the
+# other browser tests: tests/browser_fixtures.py (one Chromium per session).
+from tests.browser_fixtures import _open  # noqa: E402
 
 
 def visible_handles(page) -> list[str]:

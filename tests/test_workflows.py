@@ -464,8 +464,9 @@ def test_nightly_steps_refresh_commit_and_push_against_the_test_hub(hub: HubServ
     assert "https://github.com/someone/gallery/actions/runs/4242" in message
     assert re.search(r"fetch huggingtweets: 5 listed: 5 new, 0 changed, 0 unchanged, \d+ removed, 0 failed", message)
     touched = git(work, "show", "--name-only", "--format=", head).splitlines()
-    assert touched and all(re.fullmatch(r"cards/[^/]+/(README\.md|meta\.json)", p) for p in touched), touched
-    assert sorted(p.name for p in (work / "cards").iterdir()) == sorted(s.name for s in specs)
+    assert touched and all(re.fullmatch(r"cards/[^/]+/(README\.md|meta\.json)|cards/\.history/counts\.jsonl", p) for p in touched), touched
+    assert "cards/.history/counts.jsonl" in touched  # the night's counts, for the gallery's trends
+    assert sorted(p.name for p in (work / "cards").iterdir() if p.name != ".history") == sorted(s.name for s in specs)
     assert git(work, "status", "--porcelain", "--", "cards") == ""
 
     # Night 2: one README changed on the Hub.
@@ -481,7 +482,8 @@ def test_nightly_steps_refresh_commit_and_push_against_the_test_hub(hub: HubServ
     nightly(work)
     subject = git(work, "log", "-1", "--format=%s", "main")
     assert subject == "cards: nightly refresh, 0 new, 0 changed, 0 removed, 1 with new metadata", subject
-    assert git(work, "show", "--name-only", "--format=", "main") == f"cards/{specs[2].name}/meta.json"
+    assert git(work, "show", "--name-only", "--format=", "main").splitlines() == [
+        "cards/.history/counts.jsonl", f"cards/{specs[2].name}/meta.json"]  # fmt: skip
 
     # Night 4: nothing changed: no commit, and the deploy builds the same commit.
     head = origin_head(work)

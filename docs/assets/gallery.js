@@ -1,35 +1,66 @@
-/* The gallery's instant search, filters and sort.
+/* The gallery's search, filters, sort and views, and the accounts index's search.
  *
  * The page already lists every bot (server-rendered, so it works without
- * JavaScript); this script only hides and reorders those cards. State lives
- * in the URL (?search=&kind=&n=&era=&year=&sort=), so a view can be shared
- * and a reload restores it; not ?q=, which Material takes to open its own
- * search dialog. It loads on every page and does nothing elsewhere.
+ * JavaScript) with its controls and option counts; this script ranks, filters
+ * and reorders those cards. The view lives in the URL
+ * (?search=&kind=&n=&era=&year=&sort=&view=), so it can be shared and a
+ * reload restores it; not ?q=, which Material takes to open its own search
+ * dialog. A committed change (a filter, the sort, the view, a search once
+ * typed) is a history entry, so Back undoes it; how many cards are shown and
+ * the scroll position ride in history.state, so Back from a bot page comes
+ * back to the same place. It loads on every page and does nothing elsewhere.
+ *
+ * Card text comes from model cards (untrusted): it only ever reaches the DOM
+ * through textContent and createTextNode, never as HTML.
  */
 (function () {
   "use strict";
   var root = document.getElementById("ht-gallery");
   if (!root) return;
+  if (window.performance && performance.mark) performance.mark("ht-gallery-start");
   var form = root.querySelector(".ht-controls");
   var list = root.querySelector(".ht-grid");
   var empty = root.querySelector(".ht-empty");
   var count = root.querySelector(".ht-count");
   var more = root.querySelector(".ht-more");
-  var FIELDS = ["search", "kind", "n", "era", "year", "sort"];
+  var input = form.elements.search;
+  var FILTERS = ["kind", "n", "era", "year"];
+  var FIELDS = ["search"].concat(FILTERS, ["sort", "view"]);
   var DEFAULT_SORT = form.elements.sort.options[0].value;
-  var SORT_ATTR = { downloads: "d", likes: "l", newest: "c", updated: "u", kept: "t" };
+  var VIEWS = ["grid", "list"];
+  var VIEW_KEY = "ht-gallery-view"; // localStorage: the view last chosen
+  var SORT_ATTR = { downloads: "d", likes: "l", newest: "c", updated: "u", kept: "t", rising: "r" };
+  // Only the first PAGE matches are laid out (5,000 cards at once make every
+  // keystroke slow); "Show more", or scrolling to it, reveals the next PAGE.
+  var PAGE = Number(root.dataset.page) || 120;
+  // Typo tolerance (MiniSearch's fuzzy match, one edit, plus one swap of two
+  // neighbouring letters) starts at this many letters: shorter words have too
+  // many neighbours to mean anything.
+  var FUZZY_MIN = 4;
+  var STATE_DELAY = 150; // ms between saves of the scroll position into history.state
 
   function num(value) {
     return value === undefined || value === "" ? null : Number(value);
   }
-  var items = Array.prototype.map.call(list.children, function (el) {
+  var WORD_RE = /[\p{L}\p{N}]+/gu;
+  function tokens(text) {
+    return text.toLowerCase().match(WORD_RE) || [];
+  }
+
+  var items = Array.prototype.map.call(list.children, function (el, i) {
     var d = el.dataset;
+    var nameEl = el.querySelector(".ht-card__name");
+    var handleEl = el.querySelector(".ht-card__handle");
+    var name = handleEl.textContent.slice(1).toLowerCase();
+    var text = (d.s || "").toLowerCase();
+    var n = Number(d.n);
     return {
-      el: el,
-      text: (d.s || "").toLowerCase(),
-      kind: d.k, n: Number(d.n), era: d.e, year: d.y,
-      name: el.querySelector(".ht-card__handle").textContent.toLowerCase(),
-      d: num(d.d), l: num(d.l), c: num(d.c), u: num(d.u), t: num(d.t),
+      id: i, el: el, nameEl: nameEl, img: el.querySelector("img[data-src]"), handleEl: handleEl, slot: el.querySelector(".ht-f"),
+      displayName: nameEl.textContent, name: name, handles: name.split("-"),
+      text: text, words: tokens(text),
+      kind: d.k, n: n >= 4 ? "4" : String(n), era: d.e, year: d.y,
+      d: num(d.d), l: num(d.l), c: num(d.c), u: num(d.u), t: num(d.t), r: num(d.r),
+      hl: "", figure: null,
     };
   });
   var byName = items.slice().sort(function (a, b) {
@@ -37,28 +68,123 @@
   });
   byName.forEach(function (item, i) { item.rank = i; });
 
+  // --- The query ------------------------------------------------------------
+
+  /* What a visitor pastes as well as what they type: a Hub URL or repo id
+   * (huggingface.co/huggingtweets/NAME, huggingtweets/NAME), a gallery URL
+   * (.../bots/NAME/), a Twitter/X URL, or words with or without "@". */
+  function queryWords(raw) {
+    var q = raw.trim();
+    if (/^\S+\/\S*$/.test(q)) {
+      var twitter = /^(?:https?:\/\/)?(?:www\.|mobile\.)?(?:twitter|x)\.com\/@?([A-Za-z0-9_]+)/i.exec(q);
+      var repo = /(?:^|\/)(?:huggingtweets|bots)\/([^\/?#\s]+)/i.exec(q.replace(/^[a-z]+:\/\/[^\/]+/i, ""));
+      if (repo) q = decodeURIComponentSafe(repo[1]);
+      else if (twitter) q = twitter[1];
+    }
+    return q.toLowerCase().split(/\s+/).map(function (w) { return w.replace(/^@+/, ""); })
+      .filter(function (w) { return w; });
+  }
+  function decodeURIComponentSafe(s) {
+    try { return decodeURIComponent(s); } catch (e) { return s; }
+  }
+
+  // --- Typo tolerance: MiniSearch (vendored), loaded when first needed ------
+
+  var mini = null;
+  var miniLoading = false;
+  function loadMini() {
+    if (mini || miniLoading) return;
+    miniLoading = true;
+    var script = document.createElement("script");
+    script.src = root.dataset.minisearch;
+    script.onload = function () {
+      if (!window.MiniSearch) return;
+      var index = new window.MiniSearch({
+        fields: ["words"],
+        extractField: function (item, field) {
+          return field === "id" ? item.id : item.words.join(" ") + " " + item.handles.join(" ");
+        },
+        tokenize: function (text) { return text.split(" "); },
+      });
+      index.addAll(items);
+      mini = index;
+      root.setAttribute("data-fuzzy", "");
+      if (input.value) apply();
+    };
+    document.head.appendChild(script);
+  }
+  // The words one swap of neighbouring letters away ("dirl" -> "dril"):
+  // MiniSearch's edit distance counts a swap as two edits.
+  function swaps(w) {
+    var out = [];
+    for (var i = 0; i + 1 < w.length; i++) {
+      if (w[i] !== w[i + 1]) out.push(w.slice(0, i) + w[i + 1] + w[i] + w.slice(i + 2));
+    }
+    return out;
+  }
+  function fuzzyIds(w) {
+    var ids = {};
+    if (!mini || w.length < FUZZY_MIN) return ids;
+    var query = { combineWith: "OR", queries: [{ queries: [w], fuzzy: 1, prefix: false }].concat(
+      swaps(w).map(function (s) { return { queries: [s], fuzzy: false, prefix: false }; })) };
+    mini.search(query).forEach(function (r) { ids[r.id] = true; });
+    return ids;
+  }
+
+  /* How well one query word matches an item: 0 the bot's own handle, 1 one of
+   * a cyborg's handles, 2 a handle's beginning, 3 the beginning of a word of a
+   * display name, 4 anywhere, 5 within one typo; -1 not at all. */
+  function tier(item, w, fuzzy) {
+    if (item.name === w) return 0;
+    var i, hs = item.handles;
+    for (i = 0; i < hs.length; i++) if (hs[i] === w) return 1;
+    if (item.name.lastIndexOf(w, 0) === 0) return 2;
+    for (i = 0; i < hs.length; i++) if (hs[i].lastIndexOf(w, 0) === 0) return 2;
+    var ws = item.words;
+    for (i = 0; i < ws.length; i++) if (ws[i].lastIndexOf(w, 0) === 0) return 3;
+    if (item.text.indexOf(w) !== -1) return 4;
+    return fuzzy[item.id] ? 5 : -1;
+  }
+  var TIERS = 6;
+
+  // --- State ----------------------------------------------------------------
+
+  function storedView() {
+    try { return localStorage.getItem(VIEW_KEY); } catch (e) { return null; }
+  }
   function state() {
     var s = {};
     FIELDS.forEach(function (f) { s[f] = form.elements[f].value; });
     return s;
   }
-
-  // Words of the query, each without leading "@", must all appear.
-  function words(q) {
-    return q.toLowerCase().split(/\s+/).map(function (w) { return w.replace(/^@+/, ""); })
-      .filter(function (w) { return w; });
+  function urlFor(s) {
+    var params = new URLSearchParams();
+    FIELDS.forEach(function (f) {
+      if (!s[f] || (f === "sort" && s[f] === DEFAULT_SORT) || (f === "view" && s[f] === "grid")) return;
+      params.set(f, s[f]);
+    });
+    var query = params.toString();
+    return location.pathname + (query ? "?" + query : "") + location.hash;
+  }
+  function restoreForm() {
+    var params = new URLSearchParams(location.search);
+    FIELDS.forEach(function (f) {
+      var el = form.elements[f];
+      var value = params.get(f) || "";
+      if (f === "view") {
+        if (VIEWS.indexOf(value) === -1) value = storedView();
+        if (VIEWS.indexOf(value) === -1) value = "grid";
+      } else if (f === "sort") {
+        if (!SORT_ATTR[value] && value !== "name") value = DEFAULT_SORT;
+      }
+      if (el.tagName === "SELECT" && !Array.prototype.some.call(el.options, function (o) { return o.value === value; })) {
+        value = f === "sort" ? DEFAULT_SORT : "";
+      }
+      el.value = value;
+    });
   }
 
-  function matches(item, s, terms) {
-    if (s.kind && item.kind !== s.kind) return false;
-    if (s.n && (s.n === "4" ? item.n < 4 : item.n !== Number(s.n))) return false;
-    if (s.era && item.era !== s.era) return false;
-    if (s.year && item.year !== s.year) return false;
-    for (var i = 0; i < terms.length; i++) {
-      if (item.text.indexOf(terms[i]) === -1) return false;
-    }
-    return true;
-  }
+  // --- Sorting, the figure of the sort on each card, highlighting -----------
 
   function sorted(key) {
     if (key === "name") return byName;
@@ -73,81 +199,278 @@
       return a.rank - b.rank;
     });
   }
+  var dateFormat = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
+  function fmt(n) { return n.toLocaleString("en"); }
+  function figureText(item, key) {
+    switch (key) {
+      case "newest": return item.c === null ? "created: unknown" : "created " + dateFormat.format(new Date(item.c * 1000));
+      case "updated": return item.u === null ? "updated: unknown" : "updated " + dateFormat.format(new Date(item.u * 1000));
+      case "kept": return item.t === null ? "tweets kept: unknown" : fmt(item.t) + " tweets kept";
+      case "rising": return item.r === null ? "rise: unknown" : (item.r > 0 ? "+" : "") + fmt(item.r) + " ↓ in 7 nights";
+      default: return "";
+    }
+  }
+  function setFigure(item, key) {
+    if (!item.slot || item.figure === key) return;
+    item.slot.textContent = figureText(item, key);
+    item.figure = key;
+  }
 
-  // Only the first PAGE matches are laid out (5,000 cards at once make every
-  // keystroke slow); "Show more", or scrolling to it, reveals the next PAGE.
-  var PAGE = 120;
+  /* Marks every occurrence of the query words in `text`, as DOM nodes. */
+  function marked(el, text, words) {
+    var lower = text.toLowerCase();
+    var ranges = [];
+    if (lower.length === text.length) { // else lower-casing moved offsets: do not guess
+      words.forEach(function (w) {
+        for (var at = lower.indexOf(w); at !== -1 && w; at = lower.indexOf(w, at + w.length)) ranges.push([at, at + w.length]);
+      });
+    }
+    ranges.sort(function (a, b) { return a[0] - b[0]; });
+    el.textContent = "";
+    var pos = 0;
+    ranges.forEach(function (r) {
+      if (r[0] < pos) { if (r[1] <= pos) return; r = [pos, r[1]]; }
+      if (r[0] > pos) el.appendChild(document.createTextNode(text.slice(pos, r[0])));
+      var mark = document.createElement("mark");
+      mark.textContent = text.slice(r[0], r[1]);
+      el.appendChild(mark);
+      pos = r[1];
+    });
+    if (pos < text.length) el.appendChild(document.createTextNode(text.slice(pos)));
+  }
+  function highlight(item, words, key) {
+    if (item.hl === key) return;
+    if (words.length) {
+      marked(item.nameEl, item.displayName, words);
+      marked(item.handleEl, "@" + item.name, words);
+    } else {
+      item.nameEl.textContent = item.displayName;
+      item.handleEl.textContent = "@" + item.name;
+    }
+    item.hl = key;
+  }
+
+  // --- Applying the state ---------------------------------------------------
+
   var limit = PAGE;
   var order = items;
   var currentSort = null;
-  function apply(push) {
+  var options = {};
+  FILTERS.forEach(function (f) {
+    options[f] = Array.prototype.map.call(form.elements[f].options, function (o) {
+      return { el: o, value: o.value, label: o.textContent.replace(/\s*\([\d,]+\)$/, "") };
+    });
+  });
+
+  function fails(item, s) {
+    var out = [];
+    if (s.kind && item.kind !== s.kind) out.push("kind");
+    if (s.n && item.n !== s.n) out.push("n");
+    if (s.era && item.era !== s.era) out.push("era");
+    if (s.year && item.year !== s.year) out.push("year");
+    return out;
+  }
+
+  function apply() {
     var s = state();
     if (s.sort !== currentSort) {
       order = sorted(s.sort);
-      var frag = document.createDocumentFragment();
-      order.forEach(function (item) { frag.appendChild(item.el); });
-      list.appendChild(frag);
       currentSort = s.sort;
+      list.setAttribute("data-sort", s.sort);
     }
-    var terms = words(s.search);
-    var matched = 0;
-    order.forEach(function (item) {
-      var show = matches(item, s, terms) && ++matched <= limit;
-      if (item.el.hidden === show) item.el.hidden = !show;
+    document.documentElement.classList.toggle("ht-list", s.view === "list");
+    var words = queryWords(s.search);
+    var fuzzy = words.map(fuzzyIds);
+    if (words.length && !mini) loadMini();
+    // One pass: each item's rank tier for the query, and the counts each
+    // filter's options would give with the other filters as they are.
+    var buckets = [];
+    for (var b = 0; b < TIERS; b++) buckets.push([]);
+    // counts[f]["=" + value]: bots that option would give; counts[f].all: its "Any".
+    var counts = {};
+    FILTERS.forEach(function (f) { counts[f] = { all: 0 }; });
+    function tally(f, item) {
+      var c = counts[f], k = "=" + item[f];
+      c.all++;
+      c[k] = (c[k] || 0) + 1;
+    }
+    for (var i = 0; i < order.length; i++) {
+      var item = order[i];
+      var t = 0;
+      for (var j = 0; j < words.length; j++) {
+        var tj = tier(item, words[j], fuzzy[j]);
+        if (tj === -1) { t = -1; break; }
+        if (tj > t) t = tj;
+      }
+      if (t === -1) continue;
+      var failed = fails(item, s);
+      if (failed.length === 0) {
+        buckets[t].push(item);
+        for (var k = 0; k < FILTERS.length; k++) tally(FILTERS[k], item);
+      } else if (failed.length === 1) {
+        tally(failed[0], item);
+      }
+    }
+    var matched = [].concat.apply([], buckets);
+    var shown = matched.slice(0, limit);
+    var hlKey = words.join(" ");
+    var frag = document.createDocumentFragment();
+    shown.forEach(function (item) {
+      if (item.img) { item.img.src = item.img.getAttribute("data-src"); item.img = null; }
+      setFigure(item, s.sort);
+      highlight(item, words, hlKey);
+      frag.appendChild(item.el);
     });
+    list.replaceChildren(frag);
     list.classList.add("ht-ready");
-    empty.hidden = matched > 0;
-    more.hidden = matched <= limit;
-    var total = items.length.toLocaleString("en");
-    count.textContent = (matched === items.length ? total : matched.toLocaleString("en") + " of " + total) +
-      " bots" + (matched > limit ? ", " + limit.toLocaleString("en") + " shown" : "");
-    if (push) {
-      var params = new URLSearchParams();
-      FIELDS.forEach(function (f) {
-        if (s[f] && !(f === "sort" && s[f] === DEFAULT_SORT)) params.set(f, s[f]);
+    FILTERS.forEach(function (f) {
+      options[f].forEach(function (o) {
+        var c = (o.value ? counts[f]["=" + o.value] : counts[f].all) || 0;
+        var text = o.label + " (" + fmt(c) + ")";
+        if (o.el.textContent !== text) o.el.textContent = text;
+        o.el.disabled = c === 0 && o.value !== "" && o.value !== s[f];
       });
-      var query = params.toString();
-      history.replaceState(null, "", location.pathname + (query ? "?" + query : "") + location.hash);
+    });
+    empty.hidden = matched.length > 0;
+    more.hidden = matched.length <= limit;
+    var total = fmt(items.length);
+    count.textContent = (matched.length === items.length ? total : fmt(matched.length) + " of " + total) +
+      " bots" + (matched.length > limit ? ", " + fmt(limit) + " shown" : "");
+  }
+
+  // --- History: committed changes push, typing replaces, Back restores ------
+
+  var typing = false; // the current entry is a search being typed
+  // Records how many cards are shown and the scroll position in the current
+  // entry, without touching its URL.
+  function saveState() {
+    history.replaceState({ ht: 1, limit: limit, scroll: Math.round(window.scrollY) }, "");
+  }
+  /* The form changed: "push" a new entry (the one we leave keeps its URL and
+   * place), or "replace" the current one (a search being typed). */
+  function commit(kind, keepLimit) {
+    if (kind === "push") {
+      saveState();
+      history.pushState({ ht: 1, limit: limit, scroll: 0 }, "", urlFor(state()));
+    } else {
+      history.replaceState(history.state, "", urlFor(state()));
     }
+    if (!keepLimit) limit = PAGE;
+    apply();
+    saveState();
   }
-  function changed() {
-    limit = PAGE;
-    apply(true);
-  }
+  var saveTimer = 0;
+  window.addEventListener("scroll", function () {
+    if (!saveTimer) saveTimer = setTimeout(function () { saveTimer = 0; saveState(); }, STATE_DELAY);
+    if (restoredAt !== null && Math.abs(window.scrollY - restoredAt) > 50) { restoredAt = null; watchMore(); }
+  }, { passive: true });
+  window.addEventListener("pagehide", function () { saveState(); });
+  list.addEventListener("click", function () { saveState(); });
+
+  input.addEventListener("input", function () {
+    commit(typing ? "replace" : "push");
+    typing = true;
+  });
+  input.addEventListener("change", function () { typing = false; });
+  form.addEventListener("change", function (e) {
+    if (e.target === input) return;
+    var view = e.target.name === "view";
+    if (view) {
+      try { localStorage.setItem(VIEW_KEY, e.target.value); } catch (err) { /* storage off: the URL still has it */ }
+    }
+    typing = false;
+    commit("push", view);
+  });
+  form.addEventListener("submit", function (e) { e.preventDefault(); typing = false; });
+
   function showMore() {
     limit += PAGE;
-    apply(false);
+    apply();
+    saveState();
   }
+  more.addEventListener("click", showMore);
+  var observer = "IntersectionObserver" in window ? new IntersectionObserver(function (entries) {
+    if (entries[0].isIntersecting && !more.hidden && restoredAt === null) showMore();
+  }, { rootMargin: "600px" }) : null;
+  function watchMore() {
+    if (!observer) return;
+    observer.unobserve(more);
+    observer.observe(more);
+  }
+  // After a restore the "Show more" button may already be in reach; do not
+  // take that for the visitor asking for more until they scroll.
+  var restoredAt = null;
 
   function restore() {
-    var params = new URLSearchParams(location.search);
-    FIELDS.forEach(function (f) {
-      var el = form.elements[f];
-      var value = params.get(f) || (f === "sort" ? DEFAULT_SORT : "");
-      if (el.tagName === "SELECT" && !Array.prototype.some.call(el.options, function (o) { return o.value === value; })) {
-        value = f === "sort" ? DEFAULT_SORT : "";
-      }
-      el.value = value;
-    });
+    restoreForm();
+    typing = false;
+    var st = history.state && history.state.ht ? history.state : null;
+    limit = st && st.limit > 0 ? Math.ceil(st.limit / PAGE) * PAGE : PAGE;
+    apply();
+    if (st && st.scroll > 0) {
+      window.scrollTo(0, st.scroll);
+      restoredAt = window.scrollY;
+    } else {
+      restoredAt = null;
+    }
+    watchMore();
   }
 
-  form.hidden = false;
-  form.addEventListener("submit", function (e) { e.preventDefault(); });
-  form.addEventListener("input", changed);
-  form.addEventListener("change", changed);
-  more.addEventListener("click", showMore);
-  if ("IntersectionObserver" in window) {
-    new IntersectionObserver(function (entries) {
-      if (entries[0].isIntersecting && !more.hidden) showMore();
-    }, { rootMargin: "600px" }).observe(more);
-  }
   root.querySelector(".ht-reset").addEventListener("click", function () {
-    form.reset();
+    input.value = "";
+    FILTERS.forEach(function (f) { form.elements[f].value = ""; });
     form.elements.sort.value = DEFAULT_SORT;
-    changed();
-    form.elements.search.focus();
+    typing = false;
+    commit("push");
+    input.focus();
   });
-  window.addEventListener("popstate", function () { restore(); limit = PAGE; apply(false); });
+
+  // "/" focuses this search (Material keeps "s" and "f" for its own).
+  window.addEventListener("keydown", function (e) {
+    if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey) return;
+    var t = e.target;
+    if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+    e.preventDefault();
+    e.stopImmediatePropagation();
+    input.focus();
+    input.select();
+  }, true);
+  input.addEventListener("focus", loadMini);
+
+  window.addEventListener("popstate", restore);
+  if ("scrollRestoration" in history) history.scrollRestoration = "manual";
   restore();
-  apply(false);
+  root.setAttribute("data-ready", "");
+  if (window.performance && performance.mark) performance.mark("ht-gallery-ready");
+})();
+
+/* The accounts index: filter the server-rendered list as you type (by
+ * handle or display name, every word must match); ?search= keeps it. */
+(function () {
+  "use strict";
+  var root = document.getElementById("ht-accounts");
+  if (!root) return;
+  var input = root.querySelector(".ht-accounts__search input");
+  var count = root.querySelector(".ht-accounts__count");
+  var empty = root.querySelector(".ht-empty");
+  var rows = Array.prototype.map.call(root.querySelectorAll(".ht-account-list > li"), function (el) {
+    return { el: el, text: (el.getAttribute("data-s") || "").toLowerCase() };
+  });
+  function apply() {
+    var words = input.value.toLowerCase().split(/\s+/).map(function (w) { return w.replace(/^@+/, ""); })
+      .filter(function (w) { return w; });
+    var shown = 0;
+    rows.forEach(function (r) {
+      var ok = words.every(function (w) { return r.text.indexOf(w) !== -1; });
+      if (r.el.hidden === ok) r.el.hidden = !ok;
+      if (ok) shown++;
+    });
+    count.textContent = shown === rows.length ? "" : shown.toLocaleString("en") + " of " + rows.length.toLocaleString("en") + " accounts";
+    empty.hidden = shown > 0;
+    history.replaceState(history.state, "", location.pathname + (input.value ? "?search=" + encodeURIComponent(input.value) : "") + location.hash);
+  }
+  root.querySelector(".ht-accounts__search").addEventListener("submit", function (e) { e.preventDefault(); });
+  input.value = new URLSearchParams(location.search).get("search") || "";
+  input.addEventListener("input", apply);
+  if (input.value) apply();
 })();

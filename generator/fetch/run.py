@@ -22,7 +22,7 @@ from huggingface_hub import hf_hub_download
 from huggingface_hub.errors import RemoteEntryNotFoundError
 from huggingface_hub.hf_api import ModelInfo
 
-from .. import config
+from .. import config, history
 from ..errors import FetchError
 from ..snapshot import (
     META,
@@ -446,6 +446,8 @@ def _fetch(*, cards_dir: Path, author: str, workers: int, avatars: bool, policy:
         avatar_lines: list[str] = []
         if avatars and not summary.interrupted and not summary.deadline:
             avatar_lines = cache_avatars(cards_dir=cards_dir, workers=workers, policy=policy, deadlines=deadlines)
+        if not summary.interrupted:  # tonight's downloads and likes, for the gallery's trends (generator/history.py)
+            avatar_lines.append(history.record(cards_dir))
 
     for line in summary.lines(author=author, seconds=time.monotonic() - deadlines.started, sent=budget.sent) + avatar_lines:
         print(_redact(line, secret), flush=True)

@@ -27,16 +27,18 @@ their tables). This module only puts the tree together (:func:`render_docs`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from .. import stats
+from .. import history, stats
+from ..history import Trend
 from ..snapshot import data_date as snapshot_date  # the data's part of the one date rule
 from ..models import Bot
 from .data import CSV_FIELDS, FEED_SIZE, bots_csv, bots_json, feed_json
 from .escape import clean, csv_cell, environment, front_matter, http_url, one_line
-from .pages import SORTS, Face, Images, SortKey, face, sort_bots, user_for
-from .pages import _account_page, _accounts_index, _bot_page, _gallery
+from .gallery import SORTS, SortKey, gallery_page, sort_bots
+from .accounts_index import accounts_index_page
+from .pages import Face, Images, _account_page, _bot_page, face, user_for
 from .quality import write_quality
 from .statistics import Cell, Section, write_statistics
 from .writer import GENERATED, HANDLE_RE, Writer, account_path, bot_path, clear_generated
@@ -56,8 +58,12 @@ def render_docs(
     images: Images,
     site_url: str = "",
     snapshot_day: str | None = None,
+    trends: Mapping[str, Trend] | None = None,
 ) -> list[Path]:
     """Write every generated page and data file into ``docs_dir``; return the paths written.
+
+    ``trends``: each bot's recent nights (:func:`generator.history.load`), for
+    the gallery's "Rising" sort and the bot pages' sparklines.
 
     ``snapshot_day``: the snapshot's date (:meth:`generator.snapshot.Snapshot.date`);
     by default the newest date in the data.
@@ -69,15 +75,20 @@ def render_docs(
     clear_generated(docs_dir)
     writer = Writer(docs_dir)
     day = snapshot_day or snapshot_date(bots)
-    written = [writer.write("index.md", _gallery(bots, images=images, snapshot_date=day), owner="the gallery")]
+    trends = trends or {}
+    rising = {name: t.rising for name, t in trends.items() if t.rising is not None}
+    gallery = gallery_page(bots, small=images.small, snapshot_date=day, rising=rising)
+    written = [writer.write("index.md", gallery, owner="the gallery")]
     for bot in bots:
-        written.append(writer.write(bot_path(bot.name), _bot_page(bot, images=images, snapshot_date=day), owner=bot.id))
+        trend = trends.get(bot.name)
+        page = _bot_page(bot, images=images, snapshot_date=day, spark=history.sparkline(trend) if trend else None)
+        written.append(writer.write(bot_path(bot.name), page, owner=bot.id))
     by_handle = stats.accounts(bots)
     for handle, its_bots in by_handle.items():
         written.append(
             writer.write(account_path(handle), _account_page(handle, its_bots, images=images), owner=f"@{handle}")
         )
-    written.append(writer.write("accounts/index.md", _accounts_index(by_handle), owner="the account list"))
+    written.append(writer.write("accounts/index.md", accounts_index_page(by_handle), owner="the account list"))
     written.append(writer.write("bots.json", bots_json(bots), owner="bots.json"))
     written.append(writer.write("bots.csv", bots_csv(bots), owner="bots.csv"))
     written.append(writer.write("feed.json", feed_json(bots, site_url=site_url), owner="feed.json"))

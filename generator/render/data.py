@@ -14,7 +14,7 @@ from typing import Any
 
 from ..models import Bot
 from .escape import clean, csv_cell
-from .pages import sort_bots
+from .gallery import sort_bots
 
 FEED_SIZE = 50
 CSV_FIELDS = (

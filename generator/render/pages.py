@@ -9,26 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from .. import figures, stats
 from ..models import ERA_LABELS, ERAS, Bot, Samples, User, parse_when
 from .escape import clean, environment, front_matter, http_url, one_line
 from .quality import problem_links
 from .writer import HANDLE_RE
-
-#: Gallery sort keys, the first is the default (and the server-rendered order).
-SortKey = Literal["downloads", "likes", "newest", "updated", "kept", "name"]
-SORTS: tuple[tuple[SortKey, str], ...] = (
-    ("downloads", "Most downloaded"),
-    ("likes", "Most liked"),
-    ("newest", "Newest"),
-    ("updated", "Recently updated"),
-    ("kept", "Most tweets kept"),
-    ("name", "Name"),
-)
-
 
 @dataclass(frozen=True)
 class Images:
@@ -107,7 +94,8 @@ def _settings_text(bot: Bot) -> str:
     return ", ".join(p for p in parts if p)
 
 
-def _bot_page(bot: Bot, *, images: Images, snapshot_date: str | None) -> str:
+def _bot_page(bot: Bot, *, images: Images, snapshot_date: str | None, spark: str | None = None) -> str:
+    """``spark``: the downloads sparkline (:func:`generator.history.sparkline`), an SVG of numbers only."""
     handles = []
     for h in bot.handles:
         user = user_for(bot, h)
@@ -142,6 +130,7 @@ def _bot_page(bot: Bot, *, images: Images, snapshot_date: str | None) -> str:
         "figures": figures.key_figures(bot),
         "samples": figures.samples_shown(bot),
         "problems": problem_links(bot.problems),
+        "spark": spark,
     }
     kept = bot.totals["tweets_kept"]
     who = ", ".join(f"@{h}" for h in bot.handles)
@@ -180,70 +169,3 @@ def _account_page(handle: str, bots: Sequence[Bot], *, images: Images) -> str:
     return front_matter(meta) + environment().get_template("account.md.j2").render(context)
 
 
-def _when(value: str | datetime | None) -> float | None:
-    """Seconds since the epoch of an ISO date-time (:func:`generator.models.parse_when`), else ``None``."""
-    when = parse_when(value)
-    return when.timestamp() if when else None
-
-
-def _timestamp(value: str | datetime | None) -> str:
-    when = _when(value)
-    return "" if when is None else str(int(when))
-
-
-def sort_bots(bots: Sequence[Bot], *, key: SortKey) -> list[Bot]:
-    """The gallery order for ``key`` (the JavaScript sorts the same way): missing values last, ties by name."""
-
-    if key == "name":
-        return sorted(bots, key=lambda b: b.name.lower())
-
-    def value(bot: Bot) -> float | None:
-        if key == "downloads":
-            return bot.hub.downloads
-        if key == "likes":
-            return bot.hub.likes
-        if key == "kept":
-            return bot.totals["tweets_kept"]
-        return _when(bot.created if key == "newest" else bot.hub.last_modified)
-    keyed = [(value(b), b) for b in bots]
-    return [b for v, b in sorted(keyed, key=lambda vb: (vb[0] is None, -(vb[0] or 0), vb[1].name.lower()))]
-
-
-def _gallery(bots: Sequence[Bot], *, images: Images, snapshot_date: str | None) -> str:
-    cards = []
-    for bot in sort_bots(bots, key=SORTS[0][0]):
-        words = [bot.name, bot.display_name, *bot.handles, *(u.name for u in bot.users if u.name)]
-        n = len(bot.users) or len(bot.handles)
-        cards.append(
-            {
-                "bot": bot,
-                "search": " ".join(dict.fromkeys(clean(w) for w in words)),
-                "year": bot.created.year if bot.created else "",
-                "created": _timestamp(bot.created),
-                "updated": _timestamp(bot.hub.last_modified),
-                "kept": bot.totals["tweets_kept"],
-                "small": images.small.get(bot.name),
-                "n": n,
-                "accounts": "1 account" if n == 1 else f"{n} accounts",
-            }
-        )
-    years = sorted({c["year"] for c in cards if c["year"]}, reverse=True)
-    context = {
-        "cards": cards,
-        "total": len(bots),
-        "eras": [(e, ERA_LABELS[e]) for e in (*ERAS, "unknown") if any(b.era == e for b in bots)],
-        "years": years,
-        "sorts": SORTS,
-        "snapshot_date": snapshot_date,
-    }
-    meta = {"title": "Gallery", "search": {"exclude": True}, "hide": ["navigation", "toc"]}
-    return front_matter(meta) + environment().get_template("gallery.md.j2").render(context)
-
-
-def _accounts_index(by_handle: Mapping[str, Sequence[Bot]]) -> str:
-    accounts = [
-        {"handle": h, "bots": "1 bot" if len(bs) == 1 else f"{len(bs)} bots"}
-        for h, bs in sorted(by_handle.items(), key=lambda hb: (-len(hb[1]), hb[0]))
-    ]
-    meta = {"title": "Accounts", "search": {"exclude": True}, "hide": ["navigation", "toc"]}
-    return front_matter(meta) + environment().get_template("accounts.md.j2").render(accounts=accounts)

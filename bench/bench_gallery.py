@@ -1,0 +1,195 @@
+"""The gallery page in headless Chromium at N synthetic bots (default 5,000): what a visitor waits for.
+
+Prints: the home page's size (raw and gzipped), the time from navigation to
+the script being ready, keystroke-to-paint latency of the search (median,
+p95, max over every key typed), the time a sort change takes to paint, the
+layout shift while the page starts, bots per screen in both views, and
+whether Back from a bot page restores 840 cards and the scroll position.
+
+    .venv/bin/python bench/bench_gallery.py [--n 5000] [--site DIR] [--keep DIR]
+
+``--site`` measures an already built site (e.g. one kept by bench_site.py
+``--keep``); otherwise one is built first (minutes: every thumbnail is drawn).
+Figures, not assertions: the browser tests check behaviour.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import gzip
+import http.server
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from generator import corpus  # noqa: E402
+from generator.site import build  # noqa: E402
+
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+QUERIES = ["dril", "alex smith", "nakamura", "zz", "huggingtweets/annhertzz", "kenj"]
+LOADS = 5
+
+# Time from a key or a change to the next frame after it (a rAF, then a task).
+_LATENCY_JS = """
+window.__lat = [];
+document.addEventListener('keydown', () => {
+  const t0 = performance.now();
+  requestAnimationFrame(() => setTimeout(() => window.__lat.push(performance.now() - t0), 0));
+}, true);
+"""
+_SORT_JS = """async (value) => {
+  const select = document.querySelector('select[name=sort]');
+  const t0 = performance.now();
+  select.value = value;
+  select.dispatchEvent(new Event('change', {bubbles: true}));
+  await new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
+  return performance.now() - t0;
+}"""
+_CLS_JS = """
+window.__cls = 0;
+new PerformanceObserver(l => l.getEntries().forEach(e => { if (!e.hadRecentInput) window.__cls += e.value; }))
+  .observe({type: 'layout-shift', buffered: true});
+"""
+_IN_VIEW_JS = """() => { window.scrollTo(0, document.querySelector('.ht-grid').offsetTop);
+  return [...document.querySelectorAll('.ht-card')].filter(c => { const r = c.getBoundingClientRect();
+    return r.top >= 0 && r.bottom <= innerHeight; }).length; }"""
+
+
+def _serve(site: Path):
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+def _pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def measure(site: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    html = (site / "index.html").read_bytes()
+    print(f"home page: {len(html) / 1024:,.0f} KB, {len(gzip.compress(html)) / 1024:,.0f} KB gzipped")
+    script = site / "assets" / "gallery.js"
+    mini = site / "assets" / "vendor" / "minisearch.min.js"
+    for p in (script, mini):
+        data = p.read_bytes()
+        print(f"  {p.relative_to(site)}: {len(data) / 1024:,.1f} KB, {len(gzip.compress(data)) / 1024:,.1f} KB gzipped")
+    server, base = _serve(site)
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+            cards = None
+            ready, own, cls = [], [], []
+            for _ in range(LOADS):
+                ctx = browser.new_context(viewport={"width": 1366, "height": 900})
+                page = ctx.new_page()
+                page.add_init_script(_CLS_JS)
+                page.goto(base)
+                page.wait_for_selector("#ht-gallery[data-ready]", state="attached")
+                ready.append(page.evaluate("performance.getEntriesByName('ht-gallery-ready')[0].startTime"))
+                own.append(page.evaluate("performance.getEntriesByName('ht-gallery-ready')[0].startTime"
+                                         " - performance.getEntriesByName('ht-gallery-start')[0].startTime"))  # fmt: skip
+                page.wait_for_load_state("networkidle")
+                cls.append(page.evaluate("window.__cls"))
+                cards = page.evaluate("document.querySelectorAll('.ht-card').length")
+                ctx.close()
+            print(f"script ready after navigation: median {statistics.median(ready):.0f} ms, max {max(ready):.0f} ms ({LOADS} loads); "
+                  f"of which the script's own start-up: median {statistics.median(own):.0f} ms")  # fmt: skip
+            print(f"layout shift while loading: max {max(cls):.4f}")
+
+            ctx = browser.new_context(viewport={"width": 1366, "height": 900})
+            page = ctx.new_page()
+            page.add_init_script(_LATENCY_JS)
+            page.goto(base)
+            page.wait_for_selector("#ht-gallery[data-ready]", state="attached")
+            page.click("input[name=search]")
+            page.wait_for_selector("#ht-gallery[data-fuzzy]", state="attached")
+            for q in QUERIES:
+                page.fill("input[name=search]", "")
+                page.keyboard.type(q, delay=60)
+                page.wait_for_timeout(100)
+            lat = page.evaluate("window.__lat")
+            print(f"keystroke to paint: median {statistics.median(lat):.1f} ms, p95 {_pct(lat, 95):.1f} ms, "
+                  f"max {max(lat):.1f} ms ({len(lat)} keys)")  # fmt: skip
+            page.fill("input[name=search]", "")
+            sorts = page.eval_on_selector_all("select[name=sort] option", "os => os.map(o => o.value)")
+            times = []
+            for _ in range(3):
+                for value in sorts[1:] + sorts[:1]:
+                    times.append(page.evaluate(_SORT_JS, value))
+            print(f"sort change to paint: median {statistics.median(times):.1f} ms, max {max(times):.1f} ms "
+                  f"({len(times)} changes over {', '.join(sorts)})")  # fmt: skip
+            ctx.close()
+
+            for view in ("grid", "list"):
+                ctx = browser.new_context(viewport={"width": 1366, "height": 900})
+                page = ctx.new_page()
+                page.goto(base + f"?view={view}")
+                page.wait_for_selector("#ht-gallery[data-ready]", state="attached")
+                print(f"bots wholly on one 1366x900 screen, {view} view: {page.evaluate(_IN_VIEW_JS)}")
+                ctx.close()
+
+            ctx = browser.new_context(viewport={"width": 1366, "height": 900})
+            page = ctx.new_page()
+            page.goto(base)
+            page.wait_for_selector("#ht-gallery[data-ready]", state="attached")
+            for _ in range(6):
+                page.evaluate("document.querySelector('.ht-more').click()")
+            shown = page.evaluate("document.querySelectorAll('.ht-card').length")
+            at = max(0, shown - 140)  # well above "Show more", so scrolling there asks for no more
+            page.evaluate(f"window.scrollTo(0, document.querySelectorAll('.ht-card')[{at}].offsetTop)")
+            page.wait_for_timeout(400)
+            scroll = page.evaluate("scrollY")
+            page.locator(".ht-card a").nth(at + 1).click()
+            page.wait_for_load_state("load")
+            start = time.perf_counter()
+            page.go_back()
+            page.wait_for_selector("#ht-gallery[data-ready]", state="attached")
+            page.wait_for_timeout(300)
+            back_ms = (time.perf_counter() - start) * 1000
+            after, scroll_after = page.evaluate("[document.querySelectorAll('.ht-card').length, scrollY]")
+            print(f"Back from a bot page: {shown} cards at scroll {scroll:.0f} -> {after} cards at {scroll_after:.0f} "
+                  f"({back_ms:.0f} ms to ready)")  # fmt: skip
+            ctx.close()
+            browser.close()
+            in_page = html.count(b'class="ht-card"')
+            print(f"({in_page:,} bots in the page, {cards} laid out at first)")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=5000, help="synthetic bots (default 5000)")
+    parser.add_argument("--site", type=Path, default=None, help="measure this built site instead of building one")
+    parser.add_argument("--keep", type=Path, default=None, help="build here and keep it (default: a temp dir)")
+    args = parser.parse_args()
+    if args.site:
+        measure(args.site)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        work = args.keep or Path(tmp)
+        cards = work / "cards"
+        if not cards.exists():
+            corpus.write_snapshot(cards, corpus.generate(args.n, seed=11), seed=11)
+        start = time.perf_counter()
+        build(cards=[cards], out_dir=work / "site", jobs=None, docs_dir=work / "docs")
+        print(f"built {args.n:,} bots in {time.perf_counter() - start:.0f} s", flush=True)
+        measure(work / "site")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,291 @@
+"""The gallery as a visitor uses it, in headless Chromium: ranking, typos, pasted
+URLs, highlighting, "/", Back and Forward, option counts, the dense view,
+layout shift and lazy images. Speed is measured by bench/bench_gallery.py,
+not asserted here.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs
+
+import pytest
+
+from tests.site_fixtures import RANKING_BOTS, RISING_BOT
+from tests.test_browser import CYBORG, visible_handles
+
+pytest.importorskip("playwright.sync_api")
+
+pytestmark = pytest.mark.browser
+
+SEARCH = ".ht-controls input[name=search]"
+
+
+def ranked(page, text: str) -> list[str]:
+    page.fill(SEARCH, text)
+    return visible_handles(page)
+
+
+def query(page) -> dict[str, list[str]]:
+    """The page's URL query as the page has it now (``page.url`` lags behind replaceState)."""
+    return parse_qs(page.evaluate("location.search").lstrip("?"))
+
+
+def test_ranking_exact_handle_then_cyborg_then_prefix_then_name_word_then_substring(visit):
+    page, _ = visit("")
+    found = ranked(page, "iz")
+    assert found[:2] == ["iz", "iz-quux"], found[:5]
+    positions = [found.index(name) for name, _ in reversed(RANKING_BOTS)]  # iz, izabella, stonefan, bizkit
+    assert positions == sorted(positions), found
+    # Upper case and "@" change nothing.
+    assert ranked(page, "@IZ")[:2] == ["iz", "iz-quux"]
+
+
+def test_pasted_repo_ids_and_urls_find_the_bot(visit):
+    page, _ = visit("")
+    for query in (
+        "huggingtweets/annhertzz",
+        "https://huggingface.co/huggingtweets/annhertzz",
+        "huggingface.co/huggingtweets/annhertzz/tree/main",
+        "http://127.0.0.1:8000/bots/annhertzz/",
+        "https://twitter.com/annhertzz",
+    ):
+        assert ranked(page, query)[:1] == ["annhertzz"], query
+
+
+def test_one_typo_finds_the_bot_from_four_letters(visit):
+    page, _ = visit("")
+    page.click(SEARCH)  # loads the fuzzy index
+    page.wait_for_selector("#ht-gallery[data-fuzzy]", state="attached")
+    assert CYBORG in ranked(page, "dirl")  # two neighbouring letters swapped
+    assert CYBORG in ranked(page, "drill")  # one letter too many
+    assert "izabella" in ranked(page, "izabela")  # one letter missing
+    assert "izabella" in ranked(page, "izabelka")  # one letter wrong
+    assert CYBORG not in ranked(page, "drl")  # 3 letters: no typo tolerance
+    exact = ranked(page, "izabella")
+    assert exact[0] == "izabella" and "izabella" == ranked(page, "izabelka")[0]  # a typo still ranks it first here
+
+
+def test_matches_are_highlighted_as_text(visit):
+    page, _ = visit("")
+    page.fill(SEARCH, "iz")
+    marks = page.eval_on_selector_all(".ht-card:first-child mark", "ms => ms.map(m => m.textContent)")
+    assert marks and all(m.lower() == "iz" for m in marks)
+    # A hostile display name stays text when highlighted.
+    page.fill(SEARCH, "script")
+    card = page.locator(".ht-card", has=page.locator("mark")).first
+    assert "<script>" in card.locator(".ht-card__name").inner_text()
+    assert page.locator(".ht-card__name script").count() == 0
+    page.fill(SEARCH, "")
+    assert page.locator(".ht-card mark").count() == 0
+
+
+def test_slash_focuses_the_gallery_search_not_materials(visit):
+    page, _ = visit("")
+    page.locator("h1").click()
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.name") == "search"
+    assert page.evaluate("document.activeElement.closest('#ht-gallery') !== null")
+    page.keyboard.type("iz")
+    assert page.input_value(SEARCH) == "iz"  # the "/" itself was not typed
+    assert not page.locator(".md-search__input").evaluate("el => el === document.activeElement")
+
+
+def test_filter_changes_are_history_entries_and_typing_is_one(visit):
+    page, _ = visit("")
+    page.select_option("select[name=kind]", "cyborg")
+    page.select_option("select[name=sort]", "name")
+    page.fill(SEARCH, "d")
+    page.fill(SEARCH, "dr")
+    page.fill(SEARCH, "dril")
+    assert query(page) == {"kind": ["cyborg"], "sort": ["name"], "search": ["dril"]}
+    page.go_back()  # the whole typed search is one entry
+    page.wait_for_function("!location.search.includes('search=')")
+    assert page.input_value(SEARCH) == "" and page.input_value("select[name=sort]") == "name"
+    page.go_back()
+    page.wait_for_function("!location.search.includes('sort=')")
+    assert page.input_value("select[name=sort]") == "downloads" and page.input_value("select[name=kind]") == "cyborg"
+    assert all(h.count("-") for h in visible_handles(page))  # still only cyborgs
+    page.go_forward()
+    page.wait_for_function("location.search.includes('sort=name')")
+    assert page.input_value("select[name=sort]") == "name"
+    handles = visible_handles(page)
+    assert handles == sorted(handles, key=str.lower)
+
+
+def _small_pages(page, size: int) -> None:
+    """Serve the gallery with ``size`` cards a page, so a few "Show more" reach many pages."""
+
+    def route(r):
+        response = r.fetch()
+        body = response.text().replace('data-page="120"', f'data-page="{size}"', 1)
+        r.fulfill(response=response, body=body)
+
+    page.route(re.compile(r".*/(\?.*)?$"), route)
+
+
+@pytest.mark.parametrize("leave", ["back", "reload"])
+def test_back_restores_how_many_cards_and_the_scroll_position(browser, served_site, corpus_site, leave):
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    _small_pages(page, 24)
+    page.goto(served_site)
+    page.wait_for_selector("#ht-gallery[data-ready]")
+    page.select_option("select[name=sort]", "name")
+    for _ in range(4):  # a click, not scrolling to the button: that would ask for more by itself
+        page.evaluate("document.querySelector('.ht-more').click()")
+    assert len(visible_handles(page)) == 5 * 24 < len(corpus_site.bots)
+    page.evaluate("window.scrollTo(0, document.querySelectorAll('.ht-card')[60].offsetTop)")
+    page.wait_for_timeout(400)  # the scroll position is saved at most every 150 ms
+    scroll = page.evaluate("window.scrollY")
+    shown = len(visible_handles(page))
+    assert scroll > 2000 and shown == 5 * 24  # the "Show more" button is out of reach: no more shown
+    target = page.locator(".ht-card a").nth(61)
+    href = target.get_attribute("href")
+    if leave == "back":
+        target.click()
+        page.wait_for_url(f"**/{href}")
+        page.go_back()
+    else:
+        page.reload()
+    page.wait_for_selector("#ht-gallery[data-ready]")
+    page.wait_for_timeout(300)
+    assert len(visible_handles(page)) == shown
+    assert page.input_value("select[name=sort]") == "name"
+    assert abs(page.evaluate("window.scrollY") - scroll) <= 2
+    context.close()
+    assert not errors
+
+
+def test_option_counts_follow_the_other_filters_and_empty_options_are_disabled(visit, corpus_site):
+    page, _ = visit("")
+    bots = corpus_site.bots
+
+    def options(name: str) -> dict[str, tuple[str, bool]]:
+        return dict(page.eval_on_selector_all(
+            f"select[name={name}] option", "os => os.map(o => [o.value, [o.textContent, o.disabled]])"))  # fmt: skip
+
+    def n_of(b) -> str:
+        return str(min(len(b.users) or len(b.handles), 4))
+
+    kinds = options("kind")
+    assert kinds["cyborg"][0] == f"Cyborgs ({sum(b.kind == 'cyborg' for b in bots)})"
+    assert kinds[""][0] == f"All ({len(bots)})"
+    page.select_option("select[name=kind]", "bot")
+    ns = options("n")
+    assert ns["1"][0] == f"1 ({sum(b.kind == 'bot' for b in bots)})"
+    assert ns["3"] == ["3 (0)", True]  # no bot has three accounts: offered but disabled
+    page.fill(SEARCH, "ph4370n")  # the cyborg only: every kind but cyborgs gives nothing
+    kinds = options("kind")
+    assert kinds["cyborg"] == ["Cyborgs (1)", False] and kinds["bot"] == ["Bots (0)", False]  # the selected one stays usable
+    assert page.is_visible(".ht-empty")
+    # The page as served already carries the counts (nothing changes when the script runs).
+    html = page.request.get(page.url.split("?")[0]).text()
+    assert f"Cyborgs ({sum(b.kind == 'cyborg' for b in bots)})" in html
+    assert "Card template" in html and ">Era<" not in html
+    eras = {b.era for b in bots}
+    assert html.count('<option value="20') - len({str(b.created.year) for b in bots if b.created}) == len(eras - {"unknown"})
+
+
+def test_dense_view_shows_20_bots_a_screen_and_is_remembered(browser, served_site):
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    page.goto(served_site)
+    page.wait_for_selector("#ht-gallery[data-ready]")
+    page.check("input[name=view][value=list]", force=True)
+    assert query(page) == {"view": ["list"]}
+    page.evaluate("window.scrollTo(0, document.querySelector('.ht-grid').offsetTop)")
+    in_view = page.evaluate(
+        "[...document.querySelectorAll('.ht-card')].filter(c => { const r = c.getBoundingClientRect();"
+        " return r.top >= 0 && r.bottom <= innerHeight; }).length"
+    )
+    assert in_view >= 20
+    assert page.locator(".ht-card img:visible").count() == 0
+    page.goto(served_site)  # a new visit, no ?view=: the stored choice
+    page.wait_for_selector("#ht-gallery[data-ready]")
+    assert page.evaluate("document.documentElement.classList.contains('ht-list')")
+    assert page.is_checked("input[name=view][value=list]")
+    page.goto(served_site + "?view=grid")  # the URL wins over the stored choice
+    page.wait_for_selector("#ht-gallery[data-ready]")
+    assert page.locator(".ht-card img:visible").count() > 0
+    context.close()
+
+
+def test_cards_show_the_figure_of_the_sort(visit, corpus_site):
+    page, _ = visit("?search=annhertzz")
+    meta = page.locator(".ht-card:first-child .ht-card__meta")
+    assert "↓ unknown" in meta.inner_text() and "♥ unknown" in meta.inner_text()  # a seed card: the Hub said nothing
+    page.fill(SEARCH, "")
+    top = page.locator(".ht-card:first-child .ht-card__meta").inner_text()
+    best = max(b.hub.downloads for b in corpus_site.bots if b.hub.downloads is not None)
+    assert f"↓ {best:,}" in top
+    page.select_option("select[name=sort]", "kept")
+    kept = max(b.totals["tweets_kept"] for b in corpus_site.bots if b.totals["tweets_kept"] is not None)
+    assert page.locator(".ht-card:first-child .ht-f").inner_text() == f"{kept:,} tweets kept"
+    page.select_option("select[name=sort]", "newest")
+    assert re.fullmatch(r"created \d{1,2} \w{3} \d{4}", page.locator(".ht-card:first-child .ht-f").inner_text())
+
+
+def test_no_layout_shift_when_the_script_starts(browser, served_site):
+    for view in ("grid", "list"):
+        context = browser.new_context(viewport={"width": 1366, "height": 900})
+        page = context.new_page()
+        page.add_init_script(
+            # Shifts from the moment gallery.js starts (its "ht-gallery-start" mark): the
+            # browser's own progressive rendering of the page while it parses is not the script's.
+            "window.__cls = 0; new PerformanceObserver(l => l.getEntries().forEach(e => {"
+            " const start = performance.getEntriesByName('ht-gallery-start')[0];"
+            " if (!e.hadRecentInput && (!start || e.startTime >= start.startTime)) window.__cls += e.value; }))"
+            ".observe({type: 'layout-shift', buffered: true});"
+            f" localStorage.setItem('ht-gallery-view', '{view}');"
+        )
+        page.goto(served_site)
+        page.wait_for_selector("#ht-gallery[data-ready]")
+        page.wait_for_load_state("networkidle")
+        page.wait_for_timeout(200)
+        assert page.evaluate("window.__cls") == 0, view
+        context.close()
+
+
+def test_without_javascript_only_the_first_images_load(browser, served_site, corpus_site):
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    images: list[str] = []
+    page.on("request", lambda r: images.append(r.url) if "/img/small/" in r.url else None)
+    page.goto(served_site)
+    page.wait_for_load_state("networkidle")
+    assert page.locator(".ht-card:visible").count() == len(corpus_site.bots)
+    assert 0 < len(images) <= 24, len(images)
+    sizes = page.eval_on_selector_all(".ht-card img", "is => is.every(i => i.getAttribute('width') && i.getAttribute('height'))")
+    assert sizes
+    context.close()
+
+
+def test_rising_sort_and_the_downloads_sparkline(visit, corpus_site):
+    page, _ = visit("?sort=rising")
+    assert visible_handles(page)[0] == RISING_BOT
+    assert page.locator(".ht-card:first-child .ht-f").inner_text() == f"+{7 * 15} ↓ in 7 nights"  # 15 a night (site_fixtures.write_history)
+    labels = page.eval_on_selector_all("select[name=sort] option", "os => os.map(o => o.textContent)")
+    assert "Rising (7 nights)" in labels
+    page.goto(page.url.split("?")[0] + f"bots/{RISING_BOT}/")
+    spark = page.locator("svg.ht-spark")
+    assert spark.count() == 1 and "Downloads over the last 9 nightly snapshots" in spark.get_attribute("aria-label")
+
+
+def test_accounts_index_reads_in_order_and_is_searchable(visit, corpus_site):
+    page, _ = visit("accounts/", viewport={"width": 1366, "height": 900})
+    boxes = page.eval_on_selector_all(".ht-account-list > li", "ls => ls.slice(0, 12).map(l => l.getBoundingClientRect().toJSON())")
+    assert boxes[0]["top"] == boxes[1]["top"] and boxes[0]["left"] < boxes[1]["left"]  # ranks 1 and 2 side by side
+    reading = sorted(range(len(boxes)), key=lambda i: (round(boxes[i]["top"]), boxes[i]["left"]))
+    assert reading == list(range(len(boxes)))  # row by row, left to right, is rank order
+    first = page.locator(".ht-account-list > li").first.inner_text()
+    assert first.startswith("@") and re.search(r"\d+ bots?$", first)
+    page.fill(".ht-accounts__search input", "Izzy")  # a display name
+    shown = page.eval_on_selector_all(".ht-account-list > li:not([hidden]) a", "as => as.map(a => a.textContent)")
+    assert shown == ["@stonefan"]
+    assert "Izzy Stone" in page.locator(".ht-account-list > li:not([hidden])").inner_text()
+    page.fill(".ht-accounts__search input", "@dril")
+    assert "@dril" in page.eval_on_selector_all(".ht-account-list > li:not([hidden]) a", "as => as.map(a => a.textContent)")
+    assert page.evaluate("location.search") == "?search=%40dril"
