@@ -1,0 +1,209 @@
+"""The build at scale, as ratios to a bare ``mkdocs build`` of the same generated pages.
+
+For each N (default 1,000 and 5,000; ``--n 1000,5000,20000`` for all three
+of issue 14's sizes) this writes a synthetic snapshot with
+:mod:`generator.corpus`, then runs, each in its own process:
+
+1. the cold build (empty docs/ and site/, every image drawn);
+2. a bare ``mkdocs build`` of the docs/ that build generated, with the same
+   configuration, into a separate folder: what MkDocs alone costs;
+3. a warm build (same cards, caches kept): what a rebuild with nothing
+   changed costs.
+
+It prints each run's wall time and stage times, the cold/bare and warm/bare
+ratios (of wall time, and of CPU time, which a busy machine disturbs
+less), peak RSS (the largest single process, from ``getrusage``, and the
+whole process tree summed, sampled from ``/proc``), the site's size and file
+count, the home page's and the search index's bytes (raw and gzipped).
+
+    .venv/bin/python bench/bench_scale.py [--n 1000,5000] [--jobs N] [--keep DIR]
+
+``make bench ARGS="scale --n 20000"`` runs it through ``bench/run.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+#: How often the process tree's memory is sampled, seconds.
+SAMPLE_EVERY = 0.2
+#: The sizes issue 14 measures; the default runs the first two.
+SIZES = (1000, 5000, 20000)
+
+
+# --- the child: one build or one bare MkDocs run, reporting its stage times -------
+
+
+def _child(argv: list[str]) -> None:
+    """``--child build|mkdocs CARDS DOCS SITE JOBS``: run one step, print its stage times as JSON."""
+    from generator import site
+
+    what, cards, docs, out, jobs = argv
+    seconds: dict[str, float] = {}
+    if what == "build":
+        report = site.build(cards=[Path(cards)], out_dir=Path(out), jobs=int(jobs) or None, docs_dir=Path(docs))
+        seconds = report.seconds
+    else:
+        start = time.perf_counter()
+        site.run_mkdocs(docs_dir=Path(docs), out_dir=Path(out))
+        seconds = {"mkdocs": time.perf_counter() - start}
+    print("STAGES " + json.dumps(seconds), flush=True)
+
+
+# --- the parent: run children, watch their memory ----------------------------------
+
+
+def _tree_rss(root: int) -> int:
+    """Resident bytes of ``root`` and every descendant, from /proc (0 where /proc is missing)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    page = os.sysconf("SC_PAGE_SIZE")
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+            with open(f"/proc/{entry.name}/statm", "rb") as f:
+                resident = int(f.read().split()[1]) * page
+        except (OSError, IndexError, ValueError):
+            continue
+        pid = int(entry.name)
+        children.setdefault(int(fields[1]), []).append(pid)
+        rss[pid] = resident
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo.extend(children.get(pid, ()))
+    return total
+
+
+def _run(what: str, cards: Path, docs: Path, site: Path, jobs: int) -> dict[str, object]:
+    """Run one child; its wall time, stage times, peak single-process RSS and peak tree RSS."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before, cpu_before = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
+    log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # the cards' problem lines: thousands
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--child", what, str(cards), str(docs), str(site), str(jobs)],
+        stdout=subprocess.PIPE,
+        stderr=log,
+        text=True,
+    )
+    peak = [0]
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(SAMPLE_EVERY):
+            peak[0] = max(peak[0], _tree_rss(proc.pid))
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    out, _ = proc.communicate()
+    wall = time.perf_counter() - start
+    done.set()
+    watcher.join()
+    log.seek(0)
+    errors = log.read().splitlines()
+    if proc.returncode:
+        print("\n".join(errors[-20:]), file=sys.stderr)
+        raise SystemExit(f"bench_scale: the {what} step failed (exit {proc.returncode})")
+    stages = json.loads(next(line[7:] for line in out.splitlines() if line.startswith("STAGES ")))
+    # ru_maxrss is the largest single process waited for so far (KiB on Linux):
+    # it only says something when this run set a new maximum.
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    largest = usage.ru_maxrss
+    return {
+        "wall": wall,
+        "cpu": usage.ru_utime + usage.ru_stime - cpu_before,
+        "stages": stages,
+        "max_process": largest * 1024 if largest > before else None,
+        "tree": peak[0],
+        "stderr_lines": len(errors),
+    }
+
+
+def _mb(n: float) -> str:
+    return f"{n / 2**20:,.1f} MB"
+
+
+def _bytes(path: Path) -> str:
+    data = path.read_bytes()
+    return f"{len(data) / 1024:,.0f} KB ({len(gzip.compress(data, 6)) / 1024:,.0f} KB gzipped)"
+
+
+def _site_size(site: Path) -> tuple[int, int]:
+    size = files = 0
+    for dirpath, _, names in os.walk(site):
+        for name in names:
+            size += os.lstat(os.path.join(dirpath, name)).st_size
+            files += 1
+    return size, files
+
+
+def _line(label: str, run: dict[str, object], bare: dict[str, object]) -> str:
+    stages = ", ".join(f"{k} {v:.1f}" for k, v in run["stages"].items())  # type: ignore[union-attr]
+    rss = f"peak RSS: tree {_mb(run['tree'])}"  # type: ignore[arg-type]
+    if run["max_process"]:
+        rss += f", largest process {_mb(run['max_process'])}"  # type: ignore[arg-type]
+    wall, cpu = run["wall"], run["cpu"]
+    return (
+        f"  {label}: {wall:.1f} s = {wall / bare['wall']:.2f}x bare, "  # type: ignore[operator]
+        f"CPU {cpu:.1f} s = {cpu / bare['cpu']:.2f}x bare ({stages}); {rss}; "  # type: ignore[operator]
+        f"{run['stderr_lines']:,} lines on stderr"
+    )
+
+
+def measure(n: int, *, work: Path, jobs: int) -> None:
+    from generator import corpus
+
+    cards, docs, site, bare_site = work / "cards", work / "docs", work / "site", work / "site-bare"
+    start = time.perf_counter()
+    corpus.write_snapshot(cards, corpus.generate(n, seed=11), seed=11)
+    print(f"N={n:,}: wrote the synthetic snapshot in {time.perf_counter() - start:.1f} s", flush=True)
+    cold = _run("build", cards, docs, site, jobs)
+    bare = _run("mkdocs", cards, docs, bare_site, jobs)
+    warm = _run("build", cards, docs, site, jobs)
+    print(f"  bare mkdocs build: {bare['wall']:.1f} s, CPU {bare['cpu']:.1f} s; peak RSS: tree {_mb(bare['tree'])}")  # type: ignore[arg-type]
+    print(_line("cold build", cold, bare))
+    print(_line("warm build", warm, bare))
+    print(f"  load average at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())} (wall ratios need a quiet machine)")
+    size, files = _site_size(site)
+    print(f"  site: {_mb(size)} in {files:,} files ({size / n / 1024:,.1f} KB a bot)")
+    print(f"  home page: {_bytes(site / 'index.html')}")
+    print(f"  search index: {_bytes(site / 'search/search_index.json')}", flush=True)
+
+
+def main() -> None:
+    if sys.argv[1:2] == ["--child"]:
+        _child(sys.argv[2:])
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", default="1000,5000", help="comma-separated bot counts (default 1000,5000; issue 14: 1000,5000,20000)")
+    parser.add_argument("--jobs", type=int, default=0, help="processes for the build (default: all cores)")
+    parser.add_argument("--keep", type=Path, default=None, help="work in DIR/<N>/ and keep it (default: a temp dir)")
+    args = parser.parse_args()
+    sizes = [int(s.replace("_", "")) for s in args.n.split(",") if s.strip()]
+    print(f"{os.cpu_count()} cores; each step runs in its own process", flush=True)
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            work = (args.keep / str(n)) if args.keep else Path(tmp)
+            measure(n, work=work, jobs=args.jobs)
+
+
+if __name__ == "__main__":
+    main()
