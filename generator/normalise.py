@@ -18,6 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from . import budget, validate
+from .buildcache import CardCache, card_key
 from .models import COUNT_FIELDS, Bot, HubMeta, User
 from .predict.samples import read_samples
 from .parse import ParsedCard, parse_card, thumbnail_epoch_ms
@@ -292,18 +293,33 @@ def _normalise_batch(sources: list[CardSource]) -> list[Bot]:
     return out
 
 
-def normalise_sources(sources: Iterable[CardSource], *, jobs: int | None = None) -> list[Bot]:
-    """Normalise every source (in parallel for large snapshots), then map columns."""
+def normalise_sources(
+    sources: Iterable[CardSource], *, jobs: int | None = None, cache: CardCache | None = None
+) -> list[Bot]:
+    """Normalise every source (in parallel for large snapshots), then map columns.
+
+    With a ``cache`` (:class:`generator.buildcache.CardCache`), a card whose
+    key (bytes, metadata, code version) is cached is not read again; the
+    column mapping always runs, since it looks across the whole snapshot.
+    """
     items = list(sources)
-    batches = map_chunked(_normalise_batch, items, jobs=jobs, min_items=POOL_MIN_ITEMS)
-    bots = resolve_columns([b for batch in batches for b in batch])
+    keys = [card_key(s) for s in items] if cache is not None else []
+    cached = [cache.get(k) for k in keys] if cache is not None else [None] * len(items)
+    todo = [s for s, bot in zip(items, cached) if bot is None]
+    batches = map_chunked(_normalise_batch, todo, jobs=jobs, min_items=POOL_MIN_ITEMS)
+    read = iter([b for batch in batches for b in batch])
+    bots = [bot if bot is not None else next(read) for bot in cached]
+    if cache is not None:
+        for key, bot in zip(keys, bots):
+            cache.put(key, bot)
+    bots = resolve_columns(bots)
     bots.sort(key=lambda b: b.name)
     return bots
 
 
-def normalise_snapshot(snap: Snapshot, *, jobs: int | None = None) -> list[Bot]:
-    """Every card of the snapshot, sorted by name."""
-    return normalise_sources(snap.sources(), jobs=jobs)
+def normalise_snapshot(snap: Snapshot, *, jobs: int | None = None, cache: CardCache | None = None) -> list[Bot]:
+    """Every card of the snapshot, sorted by name (cards unchanged since the ``cache`` was written are not read again)."""
+    return normalise_sources(snap.sources(), jobs=jobs, cache=cache)
 
 
 def normalise_paths(paths: Iterable[Path | str], *, jobs: int | None = None, author: str = DEFAULT_AUTHOR) -> list[Bot]:

@@ -2,13 +2,18 @@
 
 Each stage is its own module; this one only wires them and times them:
 
-1. :func:`generator.normalise.normalise_snapshot` reads the :class:`~generator.snapshot.Snapshot`;
-2. :func:`generator.thumbnails.draw_thumbnails` draws the 1200x630 cards
-   (kept between builds, redrawn only when a bot changes);
-3. :func:`small_thumbnails` makes the gallery-size variants, and
-   :func:`copy_avatars` copies cached avatars (never fetched);
-4. :func:`generator.render.render_docs` writes pages, data and charts;
-5. MkDocs renders ``docs/`` into the output folder, strictly.
+1. :func:`generator.normalise.normalise_snapshot` reads the
+   :class:`~generator.snapshot.Snapshot`, taking cards whose bytes did not
+   change from the build cache (:mod:`generator.buildcache`, ``docs/.cache/``);
+2. a drawing process starts on :func:`generator.thumbnails.draw_thumbnails`
+   (1200x630 cards, redrawn only when a bot changes) and
+   :func:`small_thumbnails` (gallery-size variants), while
+3. :func:`copy_avatars` copies cached avatars (never fetched),
+   :func:`generator.render.render_docs` writes pages, data and charts (a
+   file already holding the same bytes is left alone), and
+4. MkDocs renders ``docs/`` into the output folder, strictly, leaving out
+   the image folders (:data:`LINKED`), which
+5. :func:`link_images` hard-links into the site once both are done.
 
 By default the pages go into the project's own ``docs/`` (beside
 ``mkdocs.yml`` in :attr:`Settings.project_dir <generator.config.Settings.project_dir>`,
@@ -30,11 +35,12 @@ import shutil
 import time
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import history, publish, render, snapshot, stats, validate
+from . import buildcache, history, publish, render, snapshot, stats, validate
 from .config import Settings
 from .errors import BuildError
 from .files import atomic_write, digest, read_manifest, write_manifest
@@ -53,6 +59,9 @@ SMALL_QUALITY, SMALL_EFFORT = 80, 4
 MANIFEST = ".manifest.json"
 #: Shrinking takes ~5 ms an image: below this many, a pool costs more than it saves.
 SMALL_POOL_MIN_ITEMS = 200
+#: Image folders MkDocs is told to skip; the build links them into the site itself,
+#: so they can be drawn while MkDocs runs (and are not copied byte by byte).
+LINKED = (THUMBS, SMALL)
 
 
 @dataclass
@@ -69,6 +78,10 @@ class BuildReport:
     lines: list[str] = field(default_factory=list)
     #: One ``<repo id>: not published: <why>`` line per bot left out (:func:`generator.publish.publishable`).
     skipped_lines: list[str] = field(default_factory=list)
+    #: Cards read and parsed anew (the others came from the build cache).
+    cards_read: int = 0
+    #: Generated files written (the others already held the same bytes).
+    pages_written: int = 0
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -90,9 +103,16 @@ def build(
     ``settings`` (default: from the environment) say where the cards, the
     site and the project are; ``cards``, ``out_dir`` and ``jobs`` override them.
     Raises :class:`~generator.errors.GeneratorError` when the site cannot be built.
+
+    The stages overlap where they can: the images are drawn in a separate
+    process while the pages are rendered and MkDocs builds them (MkDocs only
+    needs the images' paths), so MkDocs' one busy core and the drawing's
+    other cores work at once. MkDocs is told to leave the image folders out
+    (:data:`LINKED`); once both are done, the images are hard-linked (or
+    copied) into the site. If a thumbnail could not be drawn after all, the
+    pages are rendered again without it and MkDocs runs again.
     """
     from .normalise import normalise_snapshot
-    from .thumbnails import draw_thumbnails
 
     settings = settings or Settings.from_env()
     overrides = {"cards": tuple(cards) if cards else None, "site_dir": out_dir, "jobs": jobs}
@@ -101,8 +121,13 @@ def build(
     out_dir, jobs = settings.site_dir, settings.jobs
 
     report = BuildReport()
+    docs = docs_dir or settings.docs_dir
+    if docs_dir is not None:
+        stage_docs(docs_dir, settings=settings)
+    cache = buildcache.CardCache.load(docs)
     with report.stage("normalise"):
-        everything = normalise_snapshot(snap, jobs=jobs)
+        everything = normalise_snapshot(snap, jobs=jobs, cache=cache)
+    report.cards_read = cache.misses
     for bot in everything:
         if bot.problems:
             report.problems += 1
@@ -111,33 +136,95 @@ def build(
             log.debug("%s", report.lines[-1])
     report.bots, report.skipped_lines = publish.publishable(everything)
     report.skipped = len(report.skipped_lines)
-    docs = docs_dir or settings.docs_dir
-    if docs_dir is not None:
-        stage_docs(docs_dir, settings=settings)
-    with report.stage("thumbnails"):
-        thumbs = draw_thumbnails(report.bots, out_dir=docs / THUMBS, avatars_dir=snap.avatars_dir, jobs=jobs)
-    with report.stage("small thumbnails"):
-        small = small_thumbnails(thumbs, out_dir=docs / SMALL, jobs=jobs)
     with report.stage("avatars"):
         avatars = copy_avatars(report.bots, avatars_dir=snap.avatars_dir, out_dir=docs / AVATAR_COPIES)
-    images = render.Images(
-        thumbs={name: f"{THUMBS}/{path.name}" for name, path in thumbs.items()},
-        small={name: f"{SMALL}/{path.name}" for name, path in small.items()},
-        avatars={url: f"{AVATAR_COPIES}/{path.name}" for url, path in avatars.items()},
-    )
+    # The drawing runs in its own process from here on; every bot is expected
+    # to get both images (a failure is rare and handled after MkDocs).
+    started = time.perf_counter()
+    names = [b.name for b in report.bots]
+    expected = images_for(thumbs=names, small=names, avatars=avatars)
     day = snap.date(report.bots)
-    with report.stage("pages"):
-        render.render_docs(
-            bots=report.bots,
-            docs_dir=docs,
-            images=images,
-            site_url=settings.site_url,
-            snapshot_day=day,
-            trends=history.load(settings.cards),
-        )
-    with report.stage("mkdocs"):
-        run_mkdocs(docs_dir=docs, out_dir=out_dir, settings=settings, build_day=day)
+    trends = history.load(settings.cards)
+    with ProcessPoolExecutor(max_workers=1) as drawer:
+        drawing = drawer.submit(_draw_images, report.bots, docs, snap.avatars_dir, jobs)
+        with report.stage("pages"):
+            _render(report, docs=docs, images=expected, settings=settings, day=day, trends=trends)
+        with report.stage("mkdocs"):
+            run_mkdocs(docs_dir=docs, out_dir=out_dir, settings=settings, build_day=day, exclude=LINKED)
+        with report.stage("waiting for images"):
+            drawn = drawing.result()
+    report.seconds["images (overlapped)"] = drawn["seconds"]
+    report.seconds["images wall"] = time.perf_counter() - started
+    thumbs, small = drawn["thumbs"], drawn["small"]
+    final = images_for(thumbs=thumbs, small=small, avatars=avatars)
+    if final != expected:  # a thumbnail failed: no page may point at it
+        with report.stage("pages again"):
+            _render(report, docs=docs, images=final, settings=settings, day=day, trends=trends)
+        with report.stage("mkdocs again"):
+            run_mkdocs(docs_dir=docs, out_dir=out_dir, settings=settings, build_day=day, exclude=LINKED)
+    with report.stage("link images"):
+        link_images(docs=docs, out_dir=out_dir, files=[docs / THUMBS / f"{n}.png" for n in thumbs]
+                    + [docs / SMALL / f"{n}{SMALL_SUFFIX}" for n in small])  # fmt: skip
+    cache.save()
     return report
+
+
+def _draw_images(bots: list[Bot], docs: Path, avatars_dir: Path | None, jobs: int | None) -> dict:
+    """Both image stages, in the drawing process: the names drawn, and the seconds it took."""
+    from .thumbnails import draw_thumbnails
+
+    start = time.perf_counter()
+    thumbs = draw_thumbnails(bots, out_dir=docs / THUMBS, avatars_dir=avatars_dir, jobs=jobs)
+    small = small_thumbnails(thumbs, out_dir=docs / SMALL, jobs=jobs)
+    return {"thumbs": sorted(thumbs), "small": sorted(small), "seconds": time.perf_counter() - start}
+
+
+def images_for(*, thumbs: Sequence[str], small: Sequence[str], avatars: Mapping[str, Path]) -> render.Images:
+    """The :class:`render.Images` of the bots named in ``thumbs`` and ``small``, and of the avatar copies."""
+    return render.Images(
+        thumbs={name: f"{THUMBS}/{name}.png" for name in sorted(thumbs)},
+        small={name: f"{SMALL}/{name}{SMALL_SUFFIX}" for name in sorted(small)},
+        avatars={url: f"{AVATAR_COPIES}/{path.name}" for url, path in sorted(avatars.items())},
+    )
+
+
+def _render(
+    report: BuildReport,
+    *,
+    docs: Path,
+    images: render.Images,
+    settings: Settings,
+    day: str | None,
+    trends: Mapping[str, history.Trend],
+) -> None:
+    writer = render.Writer(docs)
+    render.render_docs(
+        bots=report.bots,
+        docs_dir=docs,
+        images=images,
+        site_url=settings.site_url,
+        snapshot_day=day,
+        trends=trends,
+        writer=writer,
+    )
+    report.pages_written = writer.written
+
+
+def link_images(*, docs: Path, out_dir: Path, files: Sequence[Path]) -> None:
+    """Hard-link each of ``files`` (under ``docs``) to the same place under ``out_dir``, else copy it.
+
+    A hard link costs no bytes and no time; the image caches replace files
+    by renaming, never in place, so a linked site file keeps its bytes when
+    the cache later changes. Across file systems a copy is made instead.
+    """
+    for source in files:
+        target = out_dir / source.relative_to(docs)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.unlink(missing_ok=True)
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copyfile(source, target)
 
 
 def publishable(bots: Sequence[Bot]) -> list[Bot]:
@@ -153,7 +240,7 @@ def site_url(settings: Settings | None = None) -> str:
 def stage_docs(docs_dir: Path, *, settings: Settings | None = None) -> None:
     """Copy the hand-written part of the project's ``docs/`` into ``docs_dir`` (cache folders kept)."""
     source = _project(settings or Settings.from_env()).docs_dir
-    skip = {*render.GENERATED, "img"}
+    skip = {*render.GENERATED, "img", buildcache.CACHE_DIR}
     docs_dir.mkdir(parents=True, exist_ok=True)
     for item in source.iterdir():
         if item.name in skip:
@@ -264,14 +351,23 @@ def _source_date(day: str | None) -> Iterator[None]:
 
 
 def run_mkdocs(
-    *, docs_dir: Path, out_dir: Path, settings: Settings | None = None, build_day: str | None = None
+    *,
+    docs_dir: Path,
+    out_dir: Path,
+    settings: Settings | None = None,
+    build_day: str | None = None,
+    exclude: Sequence[str] = (),
 ) -> None:
     """``mkdocs build --strict`` of ``docs_dir`` into ``out_dir``, through MkDocs' Python API.
+
+    ``exclude``: folders of ``docs_dir`` to leave out of this run on top of
+    ``mkdocs.yml``'s ``exclude_docs`` (the build links its images in itself).
 
     ``build_day`` (``YYYY-MM-DD``) is the date MkDocs stamps into the output
     (see :func:`_source_date`).
     """
     settings = _project(settings or Settings.from_env())
+    import pathspec
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
@@ -283,6 +379,9 @@ def run_mkdocs(
     try:
         with _source_date(build_day):
             cfg = load_config(config_file=str(settings.mkdocs_yml), **overrides)
+            if exclude:
+                extra = pathspec.gitignore.GitIgnoreSpec.from_lines([f"/{rel.strip('/')}/" for rel in exclude])
+                cfg["exclude_docs"] = cfg["exclude_docs"] + extra if cfg["exclude_docs"] else extra
             mkdocs_build(cfg)
     except MkDocsException as exc:  # strict mode's Abort is one too
         raise BuildError(f"mkdocs could not build {docs_dir} into {out_dir}: {exc}") from exc

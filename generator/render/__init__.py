@@ -59,8 +59,12 @@ def render_docs(
     site_url: str = "",
     snapshot_day: str | None = None,
     trends: Mapping[str, Trend] | None = None,
+    writer: Writer | None = None,
 ) -> list[Path]:
     """Write every generated page and data file into ``docs_dir``; return the paths written.
+
+    Files that already hold the same bytes are left alone, and generated
+    files no longer produced are deleted; pass a ``writer`` to count them.
 
     ``trends``: each bot's recent nights (:func:`generator.history.load`), for
     the gallery's "Rising" sort and the bot pages' sparklines.
@@ -72,8 +76,7 @@ def render_docs(
     reports them). Raises :class:`OutputCollisionError` when two bots or two
     accounts would share a path.
     """
-    clear_generated(docs_dir)
-    writer = Writer(docs_dir)
+    writer = writer or Writer(docs_dir)
     day = snapshot_day or snapshot_date(bots)
     trends = trends or {}
     rising = {name: t.rising for name, t in trends.items() if t.rising is not None}
@@ -94,4 +97,5 @@ def render_docs(
     written.append(writer.write("feed.json", feed_json(bots, site_url=site_url), owner="feed.json"))
     written.extend(write_statistics(bots=bots, writer=writer, snapshot_date=day))
     written.append(write_quality(bots=bots, writer=writer, snapshot_date=day))
+    writer.prune()  # pages of bots and accounts that are gone
     return written

@@ -33,6 +33,9 @@ class Writer:
     def __init__(self, docs_dir: Path) -> None:
         self.docs_dir = docs_dir
         self.owners: dict[str, str] = {}
+        self.claimed: list[str] = []
+        self.unchanged = 0  # writes skipped because the file already held those bytes
+        self.written = 0  # files actually (re)written
 
     def claim(self, rel: str, *, owner: str) -> Path:
         """Reserve ``rel`` for ``owner`` (who writes it, e.g. a chart) and return its path."""
@@ -43,16 +46,42 @@ class Writer:
                 "repo names and handles must differ in more than letter case"
             )
         self.owners[key] = owner
+        self.claimed.append(rel)
         path = self.docs_dir / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         return path
 
     def write(self, rel: str, data: str | bytes, *, owner: str) -> Path:
+        """Write ``data`` to ``rel``, unless the file already holds exactly these bytes.
+
+        An unchanged page keeps its file (and mtime): a rebuild of the same
+        cards writes nothing, and ``mkdocs serve`` reloads only what changed.
+        """
         path = self.claim(rel, owner=owner)
         if isinstance(data, str):
             data = data.encode("utf-8")
-        path.write_bytes(data)
+        try:
+            same = path.stat().st_size == len(data) and path.read_bytes() == data
+        except OSError:
+            same = False
+        if same:
+            self.unchanged += 1
+        else:
+            path.write_bytes(data)
+            self.written += 1
         return path
+
+    def prune(self) -> list[Path]:
+        """Delete every generated file under ``docs_dir`` (see :data:`GENERATED`) this writer did not claim."""
+        claimed = {self.docs_dir / rel for rel in self.claimed}
+        removed = []
+        for rel in GENERATED:
+            root = self.docs_dir / rel
+            for path in [root] if root.is_file() else sorted(root.rglob("*")) if root.is_dir() else []:
+                if path.is_file() and path not in claimed:
+                    path.unlink()
+                    removed.append(path)
+        return removed
 
 
 def bot_path(name: str) -> str:

@@ -1,0 +1,131 @@
+"""Build caches: what a rebuild may reuse instead of redoing, keyed by content.
+
+A rebuild of an unchanged snapshot should cost little more than MkDocs
+itself (issue 14). The expensive per-card step is reading the card (ftfy,
+YAML, Markdown, BeautifulSoup: milliseconds a card); its result depends on
+nothing but the card's bytes, its metadata and the generator's code, so it
+is cached under a key made of exactly those:
+
+* everything the snapshot reader found for the card (:class:`CardSource`):
+  its repo name and author, the folder it was read from, its README bytes,
+  its ``meta.json`` (canonical JSON) and any problem with the files;
+* :func:`code_version`: a hash of every source file of the ``generator``
+  package (and its card templates), so any code change re-reads every card
+  once rather than risk a stale record.
+
+The cache lives in ``<docs>/.cache/`` (:data:`CACHE_DIR`): git-ignored,
+skipped by MkDocs (it skips dot-folders) and removed by ``make clean``.
+It is one pickle of ``key -> Bot`` written atomically; entries the last
+build did not use are dropped, so it never outgrows the snapshot. A cache
+that cannot be read (missing, truncated, from another Python) is ignored and
+rebuilt: the output is the same with or without it, only slower.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import pickle
+import sys
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from . import snapshot
+from .models import Bot
+from .snapshot import CardSource
+
+#: The cache folder inside a build's ``docs/`` (a dot-folder: MkDocs never copies it).
+CACHE_DIR = ".cache"
+#: The file of read cards inside :data:`CACHE_DIR`.
+CARDS_FILE = "cards.pickle"
+#: Refuse to load a cache file larger than this (a stray or corrupt file, not ours).
+MAX_CACHE_BYTES = 1 << 30
+_PACKAGE = Path(__file__).resolve().parent
+_FORMAT = 1
+
+
+@cache
+def code_version() -> str:
+    """A hash of the generator's source (every ``.py``, card template and page template).
+
+    Any edit to the code that reads or normalises cards changes it, and so
+    invalidates every cached record; hashing the whole package is cruder
+    than naming the modules but cannot miss one a later change adds.
+    """
+    h = hashlib.sha256(f"{_FORMAT} {sys.version_info[:2]}".encode())
+    for path in sorted(p for p in _PACKAGE.rglob("*") if p.is_file() and p.suffix in (".py", ".md", ".j2")):
+        if "__pycache__" in path.parts:
+            continue
+        h.update(path.relative_to(_PACKAGE).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def card_key(source: CardSource) -> str:
+    """The cache key of one card: every field of its :class:`CardSource` and :func:`code_version`.
+
+    Every field is hashed, by name, so a field a later change adds to
+    ``CardSource`` is part of the key without anyone remembering to add it.
+    """
+    h = hashlib.sha256(code_version().encode())
+    for f in dataclasses.fields(source):
+        value = getattr(source, f.name)
+        if isinstance(value, bytes):
+            data = b"b" + value
+        elif isinstance(value, dict):
+            data = b"j" + json.dumps(value, sort_keys=True, ensure_ascii=False, default=repr).encode("utf-8", "surrogatepass")
+        else:
+            data = b"r" + repr(value).encode("utf-8", "surrogatepass")
+        h.update(f"{f.name}:{len(data)}:".encode() + data)
+    return h.hexdigest()
+
+
+@dataclass
+class CardCache:
+    """Read cards by :func:`card_key`; counts what it served and what had to be read anew."""
+
+    path: Path | None
+    entries: dict[str, Bot] = field(default_factory=dict)
+    used: dict[str, Bot] = field(default_factory=dict)
+    hits: int = 0
+    misses: int = 0
+
+    @classmethod
+    def load(cls, docs_dir: Path | None) -> CardCache:
+        """The cache of ``docs_dir`` (empty when there is none or it is unreadable); ``None``: no cache."""
+        if docs_dir is None:
+            return cls(path=None)
+        path = docs_dir / CACHE_DIR / CARDS_FILE
+        entries: dict[str, Bot] = {}
+        try:
+            if path.stat().st_size <= MAX_CACHE_BYTES:
+                with path.open("rb") as f:
+                    data = pickle.load(f)
+                if isinstance(data, dict) and data.get("format") == _FORMAT and isinstance(data.get("bots"), dict):
+                    entries = {k: v for k, v in data["bots"].items() if isinstance(k, str) and isinstance(v, Bot)}
+        except FileNotFoundError:
+            pass
+        except Exception as exc:  # noqa: BLE001 - any damage means: start again, it is only a cache
+            print(f"build cache {path} unreadable ({type(exc).__name__}); reading every card", file=sys.stderr)
+        return cls(path=path, entries=entries)
+
+    def get(self, key: str) -> Bot | None:
+        bot = self.entries.get(key)
+        if bot is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+            self.used[key] = bot
+        return bot
+
+    def put(self, key: str, bot: Bot) -> None:
+        self.used[key] = bot
+
+    def save(self) -> None:
+        """Write the entries this build used (and only those); nothing without a path."""
+        if self.path is None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        data = pickle.dumps({"format": _FORMAT, "bots": self.used}, protocol=pickle.HIGHEST_PROTOCOL)
+        snapshot.atomic_write(self.path, data)
