@@ -52,6 +52,7 @@ def _child(argv: list[str]) -> None:
     from generator import site
 
     what, cards, docs, out, jobs = argv
+    os.environ.setdefault("GALLERY_PROJECT", str(ROOT))  # mkdocs.yml and docs/ of this checkout
     seconds: dict[str, float] = {}
     if what == "build":
         report = site.build(cards=[Path(cards)], out_dir=Path(out), jobs=int(jobs) or None, docs_dir=Path(docs))
