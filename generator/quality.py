@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from .models import Bot
@@ -39,82 +39,90 @@ MAX_LISTED = 500
 
 @dataclass(frozen=True)
 class Kind:
-    """One kind of data-quality issue."""
+    """One kind of data-quality issue, and what its problem sentences look like."""
 
     id: str  # the page anchor
     title: str
     outcome: Outcome
     explanation: str
+    #: A regular expression searched in each problem sentence (kinds are tried in :data:`KINDS` order).
+    pattern: str = field(default="", repr=False)
 
 
-_KINDS: tuple[tuple[str, Kind], ...] = (
-    (r"^display name of user \d+ repaired from .* mojibake",
-     Kind("mojibake-repaired", "Mojibake repaired in a display name", "repaired",
-          "A crawler decoded the card's UTF-8 with another codec and ftfy could not undo it; the card's own "
-          "damage (its robot emoji in the same mojibake) says which codec, and the name decodes exactly.")),
-    (r"^not valid UTF-8",
-     Kind("not-utf8", "Not valid UTF-8", "repaired", "The bytes were read as Windows-1252.")),
-    (r"^counts recovered from ",
-     Kind("counts-recovered", "Counts recovered from damaged markup", "recovered",
-          "The training-data table lost its Markdown form (collapsed into one line, without leading pipes, "
-          "rendered to text); its rows were read from the text and checked against the card's other sources.")),
-    (r"^header recovered from ",
-     Kind("header-recovered", "Header recovered from damaged markup", "recovered",
-          "The header's HTML was stripped or run together; names and handle were read from its text.")),
-    (r"^front matter recovered from ",
-     Kind("front-matter-recovered", "Front matter recovered", "recovered",
-          "The front matter lost its --- fences or was flattened onto one line; thumbnail and prompt were read from its text.")),
-    (r"^blank lines collapsed",
-     Kind("blank-lines-collapsed", "Blank lines collapsed", "recovered",
-          "The paragraph after the table runs into it; it is not read as a row.")),
-    (r"still looks like .* mojibake",
-     Kind("mojibake-doubtful", "Display name that still looks like mojibake", "doubtful",
-          "The name re-encodes into valid UTF-8 with a crawler's codec, but nothing else in the card shows that "
-          "damage, so it is kept as written.")),
-    (r"^display names disagree",
-     Kind("names-disagree", "Display names that disagree between places", "doubtful",
-          "The header, the sentence and the table's column header state different names; the names most of them "
-          "agree on (or the most reliable) are kept.")),
-    (r"^tweets downloaded \(\d+\) != ",
-     Kind("broken-invariant", "Counts that do not add up", "doubtful",
-          "Tweets downloaded is not retweets + short tweets + tweets kept; the counts are shown as the card states them.")),
-    (r"^data table has \d+ value columns for \d+ handles",
-     Kind("columns-vs-handles", "Table columns that do not match the handles", "doubtful",
-          "One table column is one user: no user is invented for a handle without a column.")),
-    (r"^(?:header names @|the card's text names @|header says AI )",
-     Kind("handle-mismatch", "Handle or badge that differs from the repo", "doubtful",
-          "The card names another account, or the wrong badge, than its repo id says.")),
-    (r"lost to .* mojibake|has characters lost to mojibake",
-     Kind("mojibake-lost", "Display name lost to mojibake", "unknown",
-          "The crawler dropped bytes it could not decode, so the name cannot be brought back.")),
-    (r"^cannot tell which table column is which handle",
-     Kind("columns-unmapped", "Cyborg columns not mapped to handles", "unknown",
-          "A cyborg's columns follow the typed order, its repo id is sorted; a column is mapped only where "
-          "another bot makes it certain.")),
-    (r"^(?:cannot split the display names|too many ways to split|no display name found)",
-     Kind("names-unknown", "Display names unknown", "unknown", "No single reading of the joined names fits every place they appear.")),
-    (r"^W&B .* run id is unknown",
-     Kind("wandb-unknown", "W&B run unknown", "unknown",
-          "A reconstructed card writes a run id no stored view showed as XXXXXXXX; there is no link.")),
-    (r"^(?:no data table|data table lacks rows|ragged data table|data table header starts|unexpected data table row|"
-     r"data table row .* appears twice|the card ends inside the data table)|of user \d+ is not a number",
-     Kind("table-incomplete", "Training-data table missing or incomplete", "unknown",
-          "What the table does not state readably is left empty.")),
-    (r"^no header with avatar and name",
-     Kind("header-missing", "No header", "unknown", "The card has no header with avatars and names.")),
-    (r"^(?:README is empty|no README|could not be read)",
-     Kind("no-card", "No readable card", "unknown", "There is no card to read, or the reader failed on it.")),
-    (r"^(?:no front matter|front matter )",
-     Kind("front-matter", "Front matter missing or invalid", "format", "Thumbnail and prompt are unknown.")),
-    (r"^unfilled template placeholders",
-     Kind("placeholders", "Unfilled template placeholders", "format", "The generator left a placeholder in the card.")),
-    (r"^matches no known card template",
-     Kind("unknown-template", "No known card template", "format",
-          "The card's fixed text matches none of the templates (often because its markup was damaged).")),
-)  # fmt: skip
-_COMPILED = tuple((re.compile(p), k) for p, k in _KINDS)
+def _kinds(outcome: Outcome, *rows: tuple[str, str, str, str]) -> tuple[Kind, ...]:
+    """The kinds of one outcome, each row ``(id, pattern, title, explanation)``."""
+    return tuple(Kind(id, title, outcome, explanation, pattern) for id, pattern, title, explanation in rows)
+
+
+#: The kind of a problem no pattern describes (it matches nothing itself).
 OTHER = Kind("other", "Other problems", "doubtful", "Problems of no kind above.")
-KINDS: tuple[Kind, ...] = tuple(dict.fromkeys(k for _, k in _KINDS)) + (OTHER,)
+#: Every kind, in the page's order; the first whose pattern a problem matches is its kind,
+#: so a narrower pattern comes before a broader one ("front matter recovered" before "front matter").
+KINDS: tuple[Kind, ...] = (
+    *_kinds(
+        "repaired",
+        ("mojibake-repaired", r"^display name of user \d+ repaired from .* mojibake", "Mojibake repaired in a display name",
+         "A crawler decoded the card's UTF-8 with another codec and ftfy could not undo it; the card's own "
+         "damage (its robot emoji in the same mojibake) says which codec, and the name decodes exactly."),
+        ("not-utf8", r"^not valid UTF-8", "Not valid UTF-8", "The bytes were read as Windows-1252."),
+    ),
+    *_kinds(
+        "recovered",
+        ("counts-recovered", r"^counts recovered from ", "Counts recovered from damaged markup",
+         "The training-data table lost its Markdown form (collapsed into one line, without leading pipes, "
+         "rendered to text); its rows were read from the text and checked against the card's other sources."),
+        ("header-recovered", r"^header recovered from ", "Header recovered from damaged markup",
+         "The header's HTML was stripped or run together; names and handle were read from its text."),
+        ("front-matter-recovered", r"^front matter recovered from ", "Front matter recovered",
+         "The front matter lost its --- fences or was flattened onto one line; thumbnail and prompt were read from its text."),
+        ("blank-lines-collapsed", r"^blank lines collapsed", "Blank lines collapsed",
+         "The paragraph after the table runs into it; it is not read as a row."),
+    ),
+    *_kinds(
+        "doubtful",
+        ("mojibake-doubtful", r"still looks like .* mojibake", "Display name that still looks like mojibake",
+         "The name re-encodes into valid UTF-8 with a crawler's codec, but nothing else in the card shows that "
+         "damage, so it is kept as written."),
+        ("names-disagree", r"^display names disagree", "Display names that disagree between places",
+         "The header, the sentence and the table's column header state different names; the names most of them "
+         "agree on (or the most reliable) are kept."),
+        ("broken-invariant", r"^tweets downloaded \(\d+\) != ", "Counts that do not add up",
+         "Tweets downloaded is not retweets + short tweets + tweets kept; the counts are shown as the card states them."),
+        ("columns-vs-handles", r"^data table has \d+ value columns for \d+ handles", "Table columns that do not match the handles",
+         "One table column is one user: no user is invented for a handle without a column."),
+        ("handle-mismatch", r"^(?:header names @|the card's text names @|header says AI )", "Handle or badge that differs from the repo",
+         "The card names another account, or the wrong badge, than its repo id says."),
+    ),
+    *_kinds(
+        "unknown",
+        ("mojibake-lost", r"lost to .* mojibake|has characters lost to mojibake", "Display name lost to mojibake",
+         "The crawler dropped bytes it could not decode, so the name cannot be brought back."),
+        ("columns-unmapped", r"^cannot tell which table column is which handle", "Cyborg columns not mapped to handles",
+         "A cyborg's columns follow the typed order, its repo id is sorted; a column is mapped only where "
+         "another bot makes it certain."),
+        ("names-unknown", r"^(?:cannot split the display names|too many ways to split|no display name found)",
+         "Display names unknown", "No single reading of the joined names fits every place they appear."),
+        ("wandb-unknown", r"^W&B .* run id is unknown", "W&B run unknown",
+         "A reconstructed card writes a run id no stored view showed as XXXXXXXX; there is no link."),
+        ("table-incomplete",
+         r"^(?:no data table|data table lacks rows|ragged data table|data table header starts|unexpected data table row|"
+         r"data table row .* appears twice|the card ends inside the data table)|of user \d+ is not a number",
+         "Training-data table missing or incomplete", "What the table does not state readably is left empty."),
+        ("header-missing", r"^no header with avatar and name", "No header", "The card has no header with avatars and names."),
+        ("no-card", r"^(?:README is empty|no README|could not be read)", "No readable card",
+         "There is no card to read, or the reader failed on it."),
+    ),
+    *_kinds(
+        "format",
+        ("front-matter", r"^(?:no front matter|front matter )", "Front matter missing or invalid", "Thumbnail and prompt are unknown."),
+        ("placeholders", r"^unfilled template placeholders", "Unfilled template placeholders",
+         "The generator left a placeholder in the card."),
+        ("unknown-template", r"^matches no known card template", "No known card template",
+         "The card's fixed text matches none of the templates (often because its markup was damaged)."),
+    ),
+    OTHER,
+)  # fmt: skip
+_COMPILED = tuple((re.compile(k.pattern), k) for k in KINDS if k.pattern)
 
 
 def kind_of(problem: str) -> Kind:
