@@ -29,8 +29,6 @@ if TYPE_CHECKING:
 
 #: Problem kinds a build summary lists before "... and N more kinds".
 SUMMARY_KINDS = 12
-#: Where the statistics page lists what the normaliser could not read.
-QUALITY_PAGE = "statistics/index.html#quality"
 
 
 def _add_normalise(sub: argparse._SubParsersAction) -> None:
@@ -161,8 +159,9 @@ def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
 def report_build(run: Callable[[], BuildReport], *, settings: Settings) -> int:
     """Run a build and print its outcome: 0 when built (even with problem cards), 1 with one ``error:`` line.
 
-    Problems are summarised by kind with counts and a pointer to the
-    statistics page; ``--verbose`` adds one line per card (logged by the build).
+    Problems are summarised by the data-quality page's kinds
+    (:func:`generator.quality.kind_of`) with counts, and point at that page;
+    ``--verbose`` adds one line per card (logged by the build).
     """
     try:
         report = run()
@@ -170,14 +169,17 @@ def report_build(run: Callable[[], BuildReport], *, settings: Settings) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     if report.kinds:
+        from .quality import KINDS
+        from .render.quality import URL
+
         print(f"{report.problems} cards with problems, by kind:", file=sys.stderr)
-        ranked = sorted(report.kinds.items(), key=lambda kc: (-kc[1], kc[0]))
+        ranked = sorted(report.kinds.items(), key=lambda kc: (-kc[1], KINDS.index(kc[0])))
         for kind, count in ranked[:SUMMARY_KINDS]:
-            print(f"  {count:6,}  {kind}", file=sys.stderr)
+            print(f"  {count:6,}  {kind.title} (#{kind.id})", file=sys.stderr)
         if len(ranked) > SUMMARY_KINDS:
             print(f"  ... and {len(ranked) - SUMMARY_KINDS} more kinds", file=sys.stderr)
         more = "" if settings.verbose else "--verbose lists them card by card; "
-        print(f"  ({more}see the data quality section: {settings.site_dir / QUALITY_PAGE})", file=sys.stderr)
+        print(f"  ({more}see the data-quality page: {settings.site_dir / URL / 'index.html'})", file=sys.stderr)
     for line in report.skipped_lines:  # each is a bot missing from the site: always listed, one line each
         print(line, file=sys.stderr)
     print(

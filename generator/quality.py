@@ -111,6 +111,20 @@ KINDS: tuple[Kind, ...] = (
         ("header-missing", r"^no header with avatar and name", "No header", "The card has no header with avatars and names."),
         ("no-card", r"^(?:README is empty|no README|could not be read)", "No readable card",
          "There is no card to read, or the reader failed on it."),
+        ("samples-unreadable", r"^samples\.json ", "Samples file unreadable",
+         "The bot's samples.json cannot be used, so its page shows no samples."),
+        ("card-refused", r"; (?:card )?not read$", "Card over a reading bound",
+         "The card broke a bound of the reader (its size, lines or nesting; not a regular file; a link out of "
+         "the snapshot), so it was not read at all."),
+        ("out-of-bounds",
+         r"over the bound of |over the [\d,]+-character budget|is outside \d{4}-\d{4}|outside 0\.\.|"
+         r"-digit number, not read|is not a date: |is not a whole number: |is not text: |holds a lone surrogate|"
+         r"not readable as short text",
+         "Value outside its bounds",
+         "A value is too long, too large, not a date or not text (the bounds of generator/validate.py), so it is "
+         "left out, as if the card did not state it."),
+        ("invalid-name", r"is not a valid repo name", "Repo name that is not Twitter handles",
+         "The repo name is not Twitter handles joined with '-', so its handles are unknown and it gets no page."),
     ),
     *_kinds(
         "format",

@@ -40,7 +40,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import buildcache, history, publish, render, snapshot, stats, validate
+from . import buildcache, history, publish, quality, render, snapshot, validate
 from .config import Settings
 from .errors import BuildError
 from .files import atomic_write, digest, read_manifest, write_manifest
@@ -72,8 +72,8 @@ class BuildReport:
     problems: int = 0
     skipped: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
-    #: Problem kind (:func:`generator.stats.problem_kind`) -> how many cards have it.
-    kinds: Counter[str] = field(default_factory=Counter)
+    #: Problem kind (:func:`generator.quality.kind_of`, the data-quality page's) -> how many cards have it.
+    kinds: Counter[quality.Kind] = field(default_factory=Counter)
     #: One ``<repo id>: problem; problem`` line per card with problems.
     lines: list[str] = field(default_factory=list)
     #: One ``<repo id>: not published: <why>`` line per bot left out (:func:`generator.publish.publishable`).
@@ -131,7 +131,7 @@ def build(
     for bot in everything:
         if bot.problems:
             report.problems += 1
-            report.kinds.update({stats.problem_kind(p) for p in bot.problems})  # a card counts once per kind
+            report.kinds.update({quality.kind_of(p) for p in bot.problems})  # a card counts once per kind
             report.lines.append(f"{bot.id}: {'; '.join(bot.problems)}")
             log.debug("%s", report.lines[-1])
     report.bots, report.skipped_lines = publish.publishable(everything)

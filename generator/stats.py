@@ -17,7 +17,6 @@ Shares(kept=0.7, retweets=0.2, short=0.1)
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -125,22 +124,6 @@ def shares_of(counts: Mapping[str, int | None]) -> Shares | None:
 def shares(bot: Bot) -> Shares | None:
     """Kept, retweet and short shares of the bot's tweets downloaded, or ``None`` if unknown."""
     return shares_of(bot.totals)
-
-
-#: Quoted values, numbers, handles and parenthesised detail: what varies between two cards' problems of one kind.
-_PROBLEM_DETAIL = re.compile(r"\s*\([^()]*\)|'[^']*'|\"[^\"]*\"|@\w+|\d[\d,.]*")
-
-
-def problem_kind(problem: str) -> str:
-    """The kind of a problem sentence: its fixed words, with values and detail taken out.
-
-    >>> problem_kind("data table has 3 value columns for 2 handles")
-    'data table has … value columns for … handles'
-    >>> problem_kind("cannot tell which table column is which handle (columns follow the typed order): mapped 1 of 3")
-    'cannot tell which table column is which handle'
-    """
-    head = problem.split(": ", 1)[0]
-    return " ".join(_PROBLEM_DETAIL.sub(lambda m: "" if m.group().lstrip().startswith("(") else "…", head).split())
 
 
 def per_month(bots: Sequence[Bot]) -> list[tuple[str, int]]:

@@ -45,6 +45,30 @@ def test_kinds_say_what_became_of_the_value():
     assert len({k.id for k in quality.KINDS}) == len(quality.KINDS)
 
 
+def test_the_same_problem_of_different_cards_is_one_kind():
+    # The build's summary counts by these kinds too (generator/site.py), so one classifier serves both.
+    groups = {
+        "columns-vs-handles": ["data table has 3 value columns for 2 handles", "data table has 4 value columns for 6 handles"],
+        "invalid-name": [
+            "'not a name' is not a valid repo name (Twitter handles joined with '-')",
+            "'x.y' is not a valid repo name (Twitter handles joined with '-')",
+        ],
+        "handle-mismatch": ["header names @kanyewest, the repo is dril", "header names @a, the repo is b"],
+        "columns-unmapped": [
+            "cannot tell which table column is which handle (columns follow the typed order, the repo id is sorted)",
+            "cannot tell which table column is which handle (columns follow the typed order, the repo id is sorted): mapped 1 of 3",
+        ],
+        "out-of-bounds": [
+            "tweets kept of user 1 is 99999999999999999999, over the bound of 10,000,000",
+            "meta.json downloads is a 401-digit number, not read",
+            "meta.json lastModified '9999-12-31T23:59:59.000Z' is outside 2000-2100",
+        ],
+        "card-refused": ["card is 255,801 bytes, over the 65,536-byte budget; not read", "README.md is not a regular file; not read"],
+        "samples-unreadable": ["samples.json is a symbolic link; not read"],
+    }
+    assert {kid: {quality.kind_of(p).id for p in problems} for kid, problems in groups.items()} == {k: {k} for k in groups}
+
+
 def test_the_page_lists_per_kind_how_many_bots_and_which(bots, tmp_path):
     render.render_docs(bots=bots, docs_dir=tmp_path, images=NO_IMAGES, snapshot_day="2024-01-01")
     page = BeautifulSoup((tmp_path / PATH).read_text(encoding="utf-8"), "html.parser")

@@ -202,9 +202,13 @@ def test_build_command_reports_problem_cards_and_exits_0(tmp_path, monkeypatch, 
     err = capsys.readouterr().err.splitlines()
     assert [line for line in err if line.startswith("huggingtweets/")] == skipped
     assert err[0] == "3 cards with problems, by kind:"
+    # Counted by the data-quality page's kinds (generator.quality), each with its anchor there.
     kinds = {line.split(None, 1)[1]: int(line.split(None, 1)[0]) for line in err[1:3]}
-    assert kinds == {"cannot tell which table column is which handle": 2, "… is not a valid repo name": 1}
-    assert "--verbose" in err[3] and str(tmp_path / "out" / "statistics") in err[3]
+    assert kinds == {
+        "Cyborg columns not mapped to handles (#columns-unmapped)": 2,
+        "Repo name that is not Twitter handles (#invalid-name)": 1,
+    }
+    assert "--verbose" in err[3] and str(tmp_path / "out" / "statistics" / "quality" / "index.html") in err[3]
     assert err[-1].startswith("built 4 bot pages (3 cards with problems, 1 skipped)")
     assert (tmp_path / "out/bots/getfiscal/index.html").is_file()
     assert main(["build", "--cards", str(tmp_path / "missing"), "--out", str(tmp_path / "out2")]) == 1

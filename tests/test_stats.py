@@ -52,24 +52,3 @@ def test_shares_are_one_computation_for_users_and_bots():
     assert stats.shares(bot) == stats.shares_of(bot.totals) == stats.Shares(kept=0.7, retweets=0.1, short=0.2)
     assert stats.shares_of(bot.users[0].counts()) == stats.Shares(kept=0.7, retweets=0.1, short=0.2)
     assert stats.share(None, 10) is None and stats.share(3, 0) is None and stats.share(0, 4) == 0.0
-
-
-def test_problem_kinds_group_the_same_problem_of_different_cards():
-    kinds = {
-        stats.problem_kind(p)
-        for p in (
-            "data table has 3 value columns for 2 handles",
-            "data table has 4 value columns for 6 handles",
-            "'not a name' is not a valid repo name (Twitter handles joined with '-')",
-            "'x.y' is not a valid repo name (Twitter handles joined with '-')",
-            "header names @kanyewest, the repo is dril",
-            "cannot tell which table column is which handle (columns follow the typed order, the repo id is sorted)",
-            "cannot tell which table column is which handle (columns follow the typed order, the repo id is sorted): mapped 1 of 3",
-        )
-    }
-    assert kinds == {
-        "data table has … value columns for … handles",
-        "… is not a valid repo name",
-        "header names …, the repo is dril",
-        "cannot tell which table column is which handle",
-    }
