@@ -59,7 +59,7 @@ def main() -> None:
             hub.clear_log()
             started = time.perf_counter()
             with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-                code = fetch(cards_dir=cards, author="huggingtweets", workers=args.workers, policy=unlimited)
+                code = fetch(cards_dir=cards, author="huggingtweets", workers=args.workers, policy=unlimited).code
             seconds = time.perf_counter() - started
             api, files = len(hub.requests("api")), len(hub.requests("file"))
             floor = max(

@@ -25,6 +25,7 @@ from .config import Settings
 from .errors import GeneratorError, SettingsError
 
 if TYPE_CHECKING:
+    from .fetch import FetchResult
     from .site import BuildReport
 
 #: Problem kinds a build summary lists before "... and N more kinds".
@@ -193,14 +194,40 @@ def report_build(run: Callable[[], BuildReport], *, settings: Settings) -> int:
 def _cmd_fetch(args: argparse.Namespace, settings: Settings) -> int:
     from .fetch import Policy, fetch
 
-    return fetch(
-        cards_dir=settings.cards[0],
-        author=settings.author,
-        workers=settings.fetch_workers,
-        avatars=args.avatars,
-        policy=Policy(run_seconds=settings.fetch_minutes * 60),
-        allow_mass_removal=args.allow_mass_removal,
+    return report_fetch(
+        lambda: fetch(
+            cards_dir=settings.cards[0],
+            author=settings.author,
+            workers=settings.fetch_workers,
+            avatars=args.avatars,
+            policy=Policy(run_seconds=settings.fetch_minutes * 60),
+            allow_mass_removal=args.allow_mass_removal,
+        )
     )
+
+
+def report_fetch(run: Callable[[], FetchResult]) -> int:
+    """Run a fetch and print its outcome; return its exit code.
+
+    The summary goes to stdout and the last line is always ``fetch exit N:
+    meaning`` (the nightly workflow reads both); a run that cannot start is
+    one ``error:`` line on stderr and exit 2. Progress and failures were
+    logged on stderr as they happened.
+    """
+    from .errors import FetchError
+    from .fetch import EXIT_MEANINGS
+
+    try:
+        result = run()
+    except FetchError as exc:
+        print(f"error: {exc}", file=sys.stderr, flush=True)
+        code = 2
+    else:
+        for line in result.lines:
+            print(line)
+        code = result.code
+    print(f"fetch exit {code}: {EXIT_MEANINGS[code]}", flush=True)
+    return code
 
 
 def _cmd_predict(args: argparse.Namespace, settings: Settings) -> int:

@@ -9,62 +9,34 @@ from __future__ import annotations
 
 import io
 import json
-import os
+import logging
 import re
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
+from tests.fetch_helpers import (  # noqa: F401  (small: the fixture)
+    FAST,
+    LISTING,
+    fetch_process,
+    readme_path,
+    run_fetch,
+    served_state,
+    small,
+    snapshot_state,
+)
 from tests.hubserver import HubServer, hub  # noqa: F401  (the fixture)
 
 from generator import config
 from generator.corpus import CardSpec, generate, write_snapshot
+from generator.errors import FetchError
 from generator.fetch import EXPAND, Policy, fetch
-
-ROOT = Path(__file__).resolve().parent.parent
-#: Short waits so faults cost milliseconds, and no budget in the way.
-FAST = Policy(
-    timeout=1.5,
-    request_seconds=5.0,
-    task_seconds=10.0,
-    run_seconds=120.0,
-    retries=3,
-    backoff=0.01,
-    max_backoff=0.05,
-    max_pause=2.0,
-    api_budget=10**6,
-    file_budget=10**6,
-)
 
 
 def run(cards: Path, *, workers: int = 4, policy: Policy = FAST) -> int:
-    return fetch(cards_dir=cards, author="huggingtweets", workers=workers, policy=policy)
-
-
-def snapshot_state(cards: Path) -> dict[str, tuple[bytes | None, dict[str, Any] | None]]:
-    """name -> (README bytes or None, meta.json or None) for every model folder."""
-    out = {}
-    for folder in sorted(p for p in cards.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        readme, meta = folder / "README.md", folder / "meta.json"
-        out[folder.name] = (
-            readme.read_bytes() if readme.exists() else None,
-            json.loads(meta.read_text(encoding="utf-8")) if meta.exists() else None,
-        )
-    return out
-
-
-def served_state(hub: HubServer) -> dict[str, tuple[bytes | None, dict[str, Any]]]:
-    """What a complete, exact snapshot of the server looks like."""
-    out = {}
-    for repo_id, repo in hub.repos.items():
-        readme = repo.files.get("README.md")
-        meta = {"id": repo_id, **repo.meta} | ({} if readme is not None else {"has_readme": False})
-        out[repo_id.split("/", 1)[1]] = (readme, meta)
-    return dict(sorted(out.items()))
+    return run_fetch(cards, policy=policy, workers=workers)
 
 
 def test_cold_fetch_is_exact_warm_fetch_downloads_nothing_and_changes_are_exact(hub, tmp_path, capsys):
@@ -112,27 +84,6 @@ def test_cold_fetch_is_exact_warm_fetch_downloads_nothing_and_changes_are_exact(
     assert "removed: " + ", ".join(sorted(deleted)) in out
 
 
-@pytest.fixture
-def small(hub, tmp_path):
-    """20 models already in the snapshot, 5 of them since updated on the server."""
-    specs = generate(20, seed=2)
-    hub.load(specs)
-    hub.page_size = 8
-    cards = tmp_path / "cards"
-    write_snapshot(cards, specs, mojibake_share=0)
-    updated = [f"huggingtweets/{s.name}" for s in specs[:5]]
-    for repo_id in updated:
-        hub.update(repo_id, hub.repos[repo_id].files["README.md"].replace(b"huggingtweets", b"huggingtweets (v2)", 1))
-    return hub, cards, updated
-
-
-LISTING = r"^/api/models$"
-
-
-def _readme_path(repo_id: str, step: str) -> str:
-    return rf"^/{repo_id}/resolve/" if step == "resolve" else rf"^/api/resolve-cache/models/{repo_id}/"
-
-
 @pytest.mark.parametrize(
     ("kind", "where", "method", "times", "retry_after"),
     [
@@ -154,7 +105,7 @@ def _readme_path(repo_id: str, step: str) -> str:
 )
 def test_transient_fault_is_survived(small, kind, where, method, times, retry_after, capsys):
     hub, cards, updated = small
-    path = LISTING if where == "listing" else _readme_path(updated[0], where)
+    path = LISTING if where == "listing" else readme_path(updated[0], where)
     fault = hub.add_fault(kind, path, method=method, times=times, retry_after=retry_after)
     assert run(cards) == 0
     assert fault.times == 0  # it did hit
@@ -167,7 +118,7 @@ def test_transient_fault_is_survived(small, kind, where, method, times, retry_af
 
 def test_retry_after_pauses_every_worker(small):
     hub, cards, updated = small
-    hub.add_fault("503", _readme_path(updated[0], "pinned"), method="GET", times=1, retry_after=1)
+    hub.add_fault("503", readme_path(updated[0], "pinned"), method="GET", times=1, retry_after=1)
     assert run(cards, workers=2) == 0
     files = hub.requests("file")
     refused = next(r.at for r in files if r.method == "GET" and updated[0] in r.path)
@@ -186,10 +137,10 @@ def test_persistent_fault_is_reported_and_previous_card_kept(small, fault, capsy
     if fault == "oversize":
         hub.update(target, b"---\n" + b"x" * config.MAX_README_BYTES)
     elif fault == "vanish":
-        hub.add_fault("vanish", _readme_path(target, "resolve"), times=1)
+        hub.add_fault("vanish", readme_path(target, "resolve"), times=1)
     else:
         method = "HEAD" if fault in ("wrong-commit", "empty-head") else "GET"
-        hub.add_fault(fault, _readme_path(target, "pinned"), method=method, times=-1)
+        hub.add_fault(fault, readme_path(target, "pinned"), method=method, times=-1)
     expected = served_state(hub)
 
     # A refusal is a decision, not a failure: reported, and the run still succeeds
@@ -223,7 +174,7 @@ def test_hostile_listing_ids_are_refused(small, tmp_path, capsys):
     assert "refused: 'huggingtweets/../escaped': not huggingtweets/<name> with a plain name" in out
 
 
-def test_failed_listing_changes_nothing(small, capsys):
+def test_failed_listing_changes_nothing(small, caplog):
     hub, cards, updated = small
     hub.remove(updated[1])  # would be removed by a successful run
     before = snapshot_state(cards)
@@ -231,35 +182,38 @@ def test_failed_listing_changes_nothing(small, capsys):
     assert run(cards) == 1
     assert snapshot_state(cards) == before
     assert hub.requests("file") == []
-    assert "cards left as they were" in capsys.readouterr().err
+    assert [r.levelno for r in caplog.records if "cards left as they were" in r.getMessage()] == [logging.ERROR]
 
 
-def test_empty_listing_does_not_empty_the_snapshot(hub, tmp_path, capsys):
+def test_empty_listing_does_not_empty_the_snapshot(hub, tmp_path, caplog):
     cards = tmp_path / "cards"
     write_snapshot(cards, generate(3, seed=4), mojibake_share=0)
     before = snapshot_state(cards)
     assert run(cards) == 1
     assert snapshot_state(cards) == before
-    assert "refusing to empty" in capsys.readouterr().err
+    assert [r.levelno for r in caplog.records if "refusing to empty" in r.getMessage()] == [logging.ERROR]
 
 
 def test_offline_mode_fails_clearly_without_a_request(hub, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     assert run(tmp_path / "cards") == 2
     assert "HF_HUB_OFFLINE" in capsys.readouterr().err
+    with pytest.raises(FetchError, match="HF_HUB_OFFLINE"):  # the library raises; the command line says it
+        fetch(cards_dir=tmp_path / "cards", author="huggingtweets", workers=1, policy=FAST)
     assert hub.log == []
 
 
-def test_token_is_sent_and_never_printed(small, monkeypatch, capsys):
+def test_token_is_sent_and_never_printed(small, monkeypatch, capsys, caplog):
     hub, cards, updated = small
     token = "hf_SeCrEtToKeN0123456789abcdef"
     monkeypatch.setenv("HF_TOKEN", token)
-    hub.add_fault("500", _readme_path(updated[0], "pinned"), method="GET", times=-1)  # so errors get printed too
+    hub.add_fault("500", readme_path(updated[0], "pinned"), method="GET", times=-1)  # so errors get printed too
+    caplog.set_level(logging.INFO, logger="generator.fetch")  # every record, progress too
     assert run(cards) == 1
     assert hub.log and all(r.headers.get("authorization") == f"Bearer {token}" for r in hub.log)
     captured = capsys.readouterr()
-    assert "failed: " in captured.out
-    assert token not in captured.out + captured.err
+    assert "failed: " in captured.out and "failed " in caplog.text
+    assert token not in captured.out + captured.err + caplog.text
     assert not [p for p in cards.rglob("*") if p.is_file() and token.encode() in p.read_bytes()]
 
 
@@ -283,13 +237,7 @@ def test_sigkill_part_way_leaves_a_readable_snapshot_and_the_rerun_completes(hub
         repo_id = f"huggingtweets/{spec.name}"
         hub.update(repo_id, hub.repos[repo_id].files["README.md"] + b"\nv2\n")
     hub.delay = 0.01
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "generator", "fetch", "--cards", str(cards), "--workers", "2"],
-        cwd=ROOT,
-        env=os.environ | {"PYTHONPATH": str(ROOT)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc = fetch_process(cards, "--workers", "2", capture=False)
     deadline = time.monotonic() + 60
     while len(hub.downloaded()) < 60 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -313,20 +261,28 @@ def test_sigkill_part_way_leaves_a_readable_snapshot_and_the_rerun_completes(hub
     assert len(hub.downloaded()) < 240  # resumed, not restarted
 
 
-def test_progress_bar_on_a_terminal_and_log_lines_otherwise(small, monkeypatch, capsys):
+def test_progress_bar_on_a_terminal_and_log_lines_otherwise(small, monkeypatch, capsys, caplog):
     hub, cards, updated = small
-    hub.add_fault("500", _readme_path(updated[0], "pinned"), method="GET", times=-1)
+    hub.add_fault("500", readme_path(updated[0], "pinned"), method="GET", times=-1)
+    caplog.set_level(logging.INFO, logger="generator.fetch")
     assert run(cards) == 1
     plain = capsys.readouterr()
-    assert "fetch: 4/5 READMEs" in plain.err and f"failed {updated[0]}: HTTP 500" in plain.err
+    assert "fetch: 4/5 READMEs" in caplog.text and f"failed {updated[0]}: HTTP 500" in caplog.text
+    # The library logs; only the command line's handler writes records to stderr (the test
+    # server may print its own tracebacks there).
+    assert "READMEs" not in plain.err and f"failed {updated[0]}" not in plain.err
+    failed = [r for r in caplog.records if r.getMessage().startswith("failed ")]
+    assert [r.levelno for r in failed] == [logging.WARNING]
 
+    caplog.clear()
     write_snapshot(cards, generate(20, seed=2), mojibake_share=0)  # back to the old cards
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     assert run(cards) == 1
     tty = capsys.readouterr()
-    assert "0/5" in tty.err and not re.search(r"fetch: \d+/5 READMEs", tty.err)  # a bar, no log lines...
+    assert "0/5" in tty.err  # a bar...
+    assert not re.search(r"fetch: \d+/5 READMEs", tty.err + caplog.text)  # ...and no progress records
     assert "%|" not in tty.err  # and none of the client's own bars
-    assert f"failed {updated[0]}: HTTP 500" in tty.err  # ...but failures still said at once
+    assert f"failed {updated[0]}: HTTP 500" in caplog.text  # ...but failures still said at once
     assert "0 new, 4 changed, 15 unchanged, 0 removed, 1 failed" in tty.out
 
 
@@ -334,14 +290,7 @@ def test_ctrl_c_stops_cleanly_and_the_rerun_completes(hub, tmp_path):
     hub.load(generate(150, seed=5))
     hub.delay = 0.01
     cards = tmp_path / "cards"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "generator", "fetch", "--cards", str(cards), "--workers", "2"],
-        cwd=ROOT,
-        env=os.environ | {"PYTHONPATH": str(ROOT)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = fetch_process(cards, "--workers", "2", capture=True)
     deadline = time.monotonic() + 60
     while len(hub.downloaded()) < 30 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -385,7 +334,7 @@ def test_avatars_are_cached_small_and_404s_are_not_asked_again(hub, tmp_path, ca
     capsys.readouterr()
 
     hub.clear_log()
-    assert fetch(cards_dir=cards, author="huggingtweets", workers=2, avatars=True, policy=policy) == 0
+    assert run_fetch(cards, policy=policy, workers=2, avatars=True) == 0
     avatars = cards / ".avatars"
     for url in served[1:]:
         with Image.open(avatar_cache_path(avatars, url)) as image:
@@ -396,12 +345,12 @@ def test_avatars_are_cached_small_and_404s_are_not_asked_again(hub, tmp_path, ca
     assert f"avatars: {len(urls)} used, {len(served) - 1} cached ({len(served) - 1} new), 1 gone (1 new), 0 failed" in capsys.readouterr().out
 
     hub.clear_log()
-    assert fetch(cards_dir=cards, author="huggingtweets", workers=2, avatars=True, policy=policy) == 0
+    assert run_fetch(cards, policy=policy, workers=2, avatars=True) == 0
     assert hub.requests("other") == []  # cached ones and the dead one alike
 
     owner = next(r for r in hub.repos.values() if served[1].encode() in r.files["README.md"])
     hub.remove(owner.id)  # its avatar is no longer used by any card: deleted
     kept = {avatar_cache_path(avatars, u).stem for u in served[2:] if u.encode() not in owner.files["README.md"]}
-    assert fetch(cards_dir=cards, author="huggingtweets", workers=2, avatars=True, policy=policy) == 0
+    assert run_fetch(cards, policy=policy, workers=2, avatars=True) == 0
     assert {p.stem for p in avatars.glob("*.jpg")} == kept
     assert avatar_cache_path(avatars, served[1]) is None

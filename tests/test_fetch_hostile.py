@@ -10,51 +10,49 @@ was there is still there, byte for byte, unless the Hub served a new version.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
-import os
-import shutil
+import logging
 import re
-import subprocess
-import sys
+import shutil
 import time
 from pathlib import Path
 
 import pytest
+from tests.fetch_helpers import (  # noqa: F401  (small: the fixture)
+    FAST,
+    LISTING,
+    fetch_process,
+    readme_path,
+    run_fetch,
+    served_state,
+    small,
+    snapshot_state,
+)
 from tests.hubserver import HubServer, Repo, hub  # noqa: F401  (the fixture)
-from tests.test_fetch import ROOT, served_state, snapshot_state
 
 from generator import config
 from generator.corpus import generate, write_snapshot
+from generator.errors import FetchError
 from generator.fetch import Policy, fetch
 
-#: Small deadlines so that each hostile reply costs seconds. A test that would
-#: have hung shows up as a run over BOUND.
-HOSTILE = Policy(
-    timeout=1.0,
-    request_seconds=1.5,
-    task_seconds=3.0,
-    run_seconds=60.0,
-    retries=2,
-    backoff=0.01,
-    max_backoff=0.05,
-    max_pause=0.3,
-    api_budget=10**6,
-    file_budget=10**6,
-)
+#: FAST with smaller deadlines, so that each hostile reply costs seconds. A test
+#: that would have hung shows up as a run over BOUND.
+HOSTILE = dataclasses.replace(FAST, timeout=1.0, request_seconds=1.5, task_seconds=3.0, run_seconds=60.0, retries=2, max_pause=0.3)
 #: Each hostile run must end within this (seconds); the issue's bar is three minutes.
 BOUND = 30.0
-LISTING = r"^/api/models$"
 
 
 def run(cards: Path, *, policy: Policy = HOSTILE, workers: int = 4, allow_mass_removal: bool = False) -> tuple[int, float]:
+    """The exit code of one run, and how long it took (seconds)."""
     started = time.monotonic()
-    code = fetch(cards_dir=cards, author="huggingtweets", workers=workers, policy=policy, allow_mass_removal=allow_mass_removal)
+    code = run_fetch(cards, policy=policy, workers=workers, allow_mass_removal=allow_mass_removal)
     return code, time.monotonic() - started
 
 
 def pinned(repo_id: str) -> str:
-    return rf"^/api/resolve-cache/models/{repo_id}/"
+    return readme_path(repo_id, "pinned")
 
 
 SPECS = generate(160, seed=21)
@@ -102,7 +100,7 @@ def test_a_listing_that_ends_early_deletes_nothing(snapshot, kind, after, times,
     hub, cards = snapshot
     before = snapshot_state(cards)
     hub.add_fault(kind, LISTING, after=after, times=times, retry_after=retry_after)
-    policy = Policy(**{**HOSTILE.__dict__, "max_api_bytes": 1024 * 1024})
+    policy = dataclasses.replace(HOSTILE, max_api_bytes=1024 * 1024)
     code, seconds = run(cards, policy=policy)
     assert seconds < BOUND
     assert code == 3
@@ -142,12 +140,12 @@ def test_a_link_to_another_host_is_not_followed(snapshot, monkeypatch, capsys):
 def test_the_listing_stops_at_its_page_cap(snapshot, capsys):
     hub, cards = snapshot
     hub.clear_log()
-    code, _ = run(cards, policy=Policy(**{**HOSTILE.__dict__, "max_listing_pages": 5}))
+    code, _ = run(cards, policy=dataclasses.replace(HOSTILE, max_listing_pages=5))
     assert code == 3 and len(hub.requests("api")) == 5
     assert "more than 5 pages (the limit)" in capsys.readouterr().out
 
 
-def test_a_retry_after_storm_on_the_first_listing_page_ends_quickly_and_changes_nothing(snapshot, capsys):
+def test_a_retry_after_storm_on_the_first_listing_page_ends_quickly_and_changes_nothing(snapshot, caplog):
     hub, cards = snapshot
     before = snapshot_state(cards)
     hub.clear_log()
@@ -158,7 +156,7 @@ def test_a_retry_after_storm_on_the_first_listing_page_ends_quickly_and_changes_
     # One request: a Retry-After longer than max_pause is not waited for, and the
     # client's own five retries, each sleeping 3,601 s, never start.
     assert len(hub.requests("api")) == 1
-    assert "cards left as they were" in capsys.readouterr().err
+    assert [r.levelno for r in caplog.records if "cards left as they were" in r.getMessage()] == [logging.ERROR]
 
 
 def test_a_drop_over_the_threshold_needs_the_flag(snapshot, capsys):
@@ -194,20 +192,6 @@ def test_a_full_last_page_without_a_link_is_complete_when_nothing_would_go(snaps
 
 
 # --- READMEs ---------------------------------------------------------------------
-
-
-@pytest.fixture
-def small(hub: HubServer, tmp_path: Path) -> tuple[HubServer, Path, list[str]]:
-    """20 models in the snapshot, 5 of them since updated on the Hub."""
-    specs = generate(20, seed=2)
-    hub.load(specs)
-    hub.page_size = 8
-    cards = tmp_path / "cards"
-    write_snapshot(cards, specs, mojibake_share=0)
-    updated = [f"huggingtweets/{s.name}" for s in specs[:5]]
-    for repo_id in updated:
-        hub.update(repo_id, hub.repos[repo_id].files["README.md"].replace(b"huggingtweets", b"huggingtweets (v2)", 1))
-    return hub, cards, updated
 
 
 def assert_only_target_kept(hub: HubServer, cards: Path, before: dict, targets: list[str]) -> None:
@@ -366,20 +350,13 @@ def test_the_run_stops_at_its_deadline_keeps_whole_files_and_the_rerun_goes_on(h
     hub.load(specs)
     hub.delay = 0.15  # each README answer (two a README), so that 80 cannot finish in 6 s
     cards = tmp_path / "cards"
-    env = os.environ | {"PYTHONPATH": str(ROOT)}
     started = time.monotonic()
-    done = subprocess.run(
-        [sys.executable, "-m", "generator", "fetch", "--cards", str(cards), "--workers", "2", "--minutes", "0.1"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = fetch_process(cards, "--workers", "2", "--minutes", "0.1", capture=True)
+    stdout, stderr = proc.communicate(timeout=120)
     assert time.monotonic() - started < BOUND + 10  # 6 s of work plus interpreter start
-    assert done.returncode == 4, done.stdout + done.stderr
-    assert "(deadline reached: " in done.stdout
-    assert done.stdout.rstrip().splitlines()[-1].startswith("fetch exit 4: the run's deadline passed")
+    assert proc.returncode == 4, stdout + stderr
+    assert "(deadline reached: " in stdout
+    assert stdout.rstrip().splitlines()[-1].startswith("fetch exit 4: the run's deadline passed")
     state = snapshot_state(cards)
     assert 0 < len(state) < 80
     for name, (readme, meta) in state.items():  # whole files only
@@ -394,6 +371,8 @@ def test_the_run_stops_at_its_deadline_keeps_whole_files_and_the_rerun_goes_on(h
 
 
 def test_minutes_must_be_positive(hub, tmp_path, capsys):
-    assert fetch(cards_dir=tmp_path, author="huggingtweets", workers=1, policy=Policy(run_seconds=0)) == 2
+    assert run_fetch(tmp_path, workers=1, policy=Policy(run_seconds=0)) == 2
     assert "--minutes must be more than 0" in capsys.readouterr().err
+    with pytest.raises(FetchError, match="--minutes must be more than 0"):  # the library raises; the command line says it
+        fetch(cards_dir=tmp_path, author="huggingtweets", workers=1, policy=Policy(run_seconds=0))
     assert hub.log == []

@@ -27,7 +27,7 @@ from generator.fetch import fetch
 from generator.normalise import normalise_paths
 from generator.predict import samples as fmt
 from generator.predict.run import predict, select, shard_of, snapshot_models
-from tests.test_fetch import FAST
+from tests.fetch_helpers import FAST
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Files a repo holds that inference never needs (each must never be requested).
@@ -73,7 +73,7 @@ def serve(hub: HubServer, n: int, weights: dict[str, dict[str, bytes]]) -> list[
 
 
 def refresh(cards: Path) -> None:
-    assert fetch(cards_dir=cards, author="huggingtweets", workers=2, policy=FAST) == 0
+    assert fetch(cards_dir=cards, author="huggingtweets", workers=2, policy=FAST).code == 0
 
 
 def run(cards: Path, hub: HubServer, **kw: Any) -> int:

@@ -3,8 +3,10 @@
 A package, one module per seam: :mod:`.http` (how hard a run may push the
 Hub and for how long: timeouts, deadlines, budget, retries), :mod:`.listing`
 (the paged listing and whether it is complete), :mod:`.run` (the run itself),
-:mod:`.avatars` (the optional avatar cache) and :mod:`.report` (summary,
-progress and exit codes).
+:mod:`.avatars` (the optional avatar cache) and :mod:`.report` (the
+summary it returns, progress and failures logged on ``generator.fetch``, the
+meaning of each exit code). It prints nothing: the command line prints the
+summary and picks the exit code.
 
 One paginated listing (``/api/models?author=...&expand=...``) tells every
 model's ``sha``, its Hub metadata and, through ``siblings``, whether it has a
@@ -40,7 +42,7 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 from .avatars import AVATAR_INDEX, AVATAR_PX, AVATARS, cache_avatars  # noqa: E402
 from .http import DeadlineReached, Deadlines, Policy, RequestBudget  # noqa: E402
 from .listing import Listing, list_models  # noqa: E402
-from .report import EXIT_MEANINGS, OUTCOMES, Outcome, Summary  # noqa: E402
+from .report import EXIT_MEANINGS, OUTCOMES, FetchResult, Outcome, Summary  # noqa: E402
 from .run import DEFAULT_ENDPOINT, EXPAND, README, fetch  # noqa: E402
 
 __all__ = [
@@ -53,6 +55,7 @@ __all__ = [
     "EXIT_MEANINGS",
     "Listing",
     "EXPAND",
+    "FetchResult",
     "OUTCOMES",
     "Outcome",
     "Policy",

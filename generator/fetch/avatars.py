@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import sys
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
@@ -17,7 +16,7 @@ from huggingface_hub.utils import get_session
 from ..errors import FetchError
 from ..snapshot import AVATARS_DIR, atomic_write, dump_meta
 from .http import DeadlineReached, Deadlines, Policy, _Refused
-from .report import _reason
+from .report import _reason, log
 
 AVATARS = AVATARS_DIR  # the snapshot owns its layout: cards/.avatars/
 AVATAR_INDEX = "index.json"
@@ -69,7 +68,7 @@ def cache_avatars(*, cards_dir: Path, workers: int, policy: Policy, deadlines: D
     except FileNotFoundError:
         gone = {}
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        print(f"avatars: {index_path} unreadable ({exc}); starting a new one", file=sys.stderr)
+        log.warning("avatars: %s unreadable (%s); starting a new one", index_path, exc)
         gone = {}
     urls = sorted({u.avatar for bot in normalise_paths([cards_dir]) for u in bot.users if u.avatar})
     wanted = [u for u in urls if re.fullmatch(policy.avatar_url, u)]

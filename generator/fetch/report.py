@@ -1,8 +1,11 @@
-"""What a run says: the closing summary, the progress bar or log lines, and
-one-line reasons for failures (with the token redacted)."""
+"""What a run says: the closing summary (returned, for the command line to
+print), progress and failures as :mod:`logging` records on ``generator.fetch``
+(a rich progress bar on a terminal), and one-line reasons for failures, all
+with the token redacted."""
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
@@ -25,6 +28,20 @@ EXIT_MEANINGS: dict[int, str] = {
 }
 #: Names listed at most in one "not removed:" line.
 MAX_NAMES_SHOWN = 20
+
+#: Every record of a run, from any module of the package (one logger, so one place to listen).
+log = logging.getLogger("generator.fetch")
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """How a run ended: its exit code (:data:`EXIT_MEANINGS`) and its closing
+    summary, one line each (``fetch AUTHOR: N listed: N new, ...``, then
+    ``removed:``, ``failed:``, ``refused:``, the avatars' and the history's
+    lines), already redacted. The command line prints them."""
+
+    code: int
+    lines: tuple[str, ...] = ()
 
 
 @dataclass
@@ -107,6 +124,11 @@ def _redact(text: str, secret: str | None) -> str:
     return text.replace(secret, "***") if secret else text
 
 
+def _say(message: str, *, secret: str | None, level: int = logging.INFO) -> None:
+    """Log one line of the run, without the token."""
+    log.log(level, "%s", _redact(message, secret))
+
+
 def _reason(exc: BaseException) -> str:
     """One line saying what went wrong with a model."""
     if isinstance(exc, RepositoryNotFoundError):
@@ -122,7 +144,11 @@ def _reason(exc: BaseException) -> str:
 
 
 class _Reporter:
-    """A rich progress bar on a terminal, plain log lines (every 10 %) otherwise."""
+    """Progress: a rich progress bar on a terminal, a log record every 10 % otherwise.
+
+    While the bar is shown, rich puts whatever goes to ``sys.stderr`` (the
+    command line's log handler) above it, so records never tear the bar.
+    """
 
     def __init__(self, total: int, *, secret: str | None) -> None:
         self.total, self.done, self.secret = total, 0, secret
@@ -143,19 +169,15 @@ class _Reporter:
             self._task = self._bar.add_task("download", total=total)
             self._bar.start()
 
-    def log(self, message: str) -> None:
-        message = _redact(message, self.secret)
-        if self._bar is not None:
-            self._bar.console.print(message, markup=False, highlight=False)
-        else:
-            print(message, file=sys.stderr, flush=True)
+    def log(self, message: str, level: int = logging.INFO) -> None:
+        _say(message, secret=self.secret, level=level)
 
     def advance(self) -> None:
         self.done += 1
         if self._bar is not None:
             self._bar.advance(self._task)
         elif self.done >= self._next_log or self.done == self.total:
-            print(f"fetch: {self.done}/{self.total} READMEs", file=sys.stderr, flush=True)
+            log.info("fetch: %d/%d READMEs", self.done, self.total)
             self._next_log = self.done + max(1, self.total // 10)
 
     def close(self) -> None:

@@ -1,13 +1,14 @@
 """The run: list the author's models, sort out what changed, download those
-READMEs, write the snapshot, remove what is gone, and report."""
+READMEs, write the snapshot, remove what is gone, and say what happened (log
+records as it goes, a :class:`~.report.FetchResult` at the end)."""
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import os
 import re
-import sys
 import tempfile
 import time
 from collections import defaultdict
@@ -37,7 +38,7 @@ from ..snapshot import (
 from .avatars import cache_avatars
 from .http import DeadlineReached, Deadlines, Policy, RequestBudget, _hooked_session, _Refused, _with_retries
 from .listing import list_models
-from .report import EXIT_MEANINGS, Outcome, Summary, _redact, _reason, _Reporter
+from .report import FetchResult, Outcome, Summary, _redact, _reason, _Reporter, _say
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 #: The listing fields the gallery needs; ``siblings`` tells which repos lack a README.
@@ -278,15 +279,15 @@ def _download_all(
                     summary.late.append(futures[future])
                 except _Refused as exc:
                     summary.refuse(futures[future], f"{exc}; previous card kept")
-                    reporter.log(f"refused {futures[future]}: {exc}")
+                    reporter.log(f"refused {futures[future]}: {exc}", logging.WARNING)
                 except Exception as exc:
                     reason = _reason(exc)
                     summary.add("failed", futures[future], reason)
-                    reporter.log(f"failed {futures[future]}: {reason}")
+                    reporter.log(f"failed {futures[future]}: {reason}", logging.WARNING)
                 reporter.advance()
             if deadlines.passed and not summary.deadline:
                 summary.deadline = True
-                reporter.log("fetch: the run's deadline passed; no new downloads, whole files only")
+                reporter.log("fetch: the run's deadline passed; no new downloads, whole files only", logging.WARNING)
                 for future in pending:
                     future.cancel()
     except KeyboardInterrupt:
@@ -305,59 +306,58 @@ def fetch(
     avatars: bool = False,
     policy: Policy | None = None,
     allow_mass_removal: bool = False,
-) -> int:
-    """Bring ``cards_dir`` up to date with ``author``'s models on the Hub; return the exit code.
+) -> FetchResult:
+    """Bring ``cards_dir`` up to date with ``author``'s models on the Hub; return how it ended.
 
-    0: everything listed is in the snapshot, but for models refused on purpose
-    (named in ``refused:`` lines); 1: some model failed (its previous card is
-    kept) or the listing failed (nothing was changed); 2: bad arguments or
-    offline mode; 3: removals withheld, because the listing is not known to be
-    complete or would remove more than :func:`_allowed_removals` models without
-    ``allow_mass_removal`` (nothing was removed; the rest was refreshed); 4: the
-    run's deadline (``policy.run_seconds``) passed (every file written is whole;
-    a rerun goes on from there); 130: interrupted. When several apply, the
-    first of 130, 3, 1, 4 wins. Reads ``HF_ENDPOINT``, ``HF_TOKEN`` and
-    ``HF_HUB_OFFLINE`` now, not at import. ``avatars``: also refresh the avatar
-    cache (:func:`cache_avatars`) once the cards are in. The last line printed
-    is always ``fetch exit N: meaning``.
+    The result's ``code`` is 0 when everything listed is in the snapshot, but
+    for models refused on purpose (named in ``refused:`` lines); 1 when some
+    model failed (its previous card is kept) or the listing failed (nothing was
+    changed); 3 when removals were withheld, because the listing is not known
+    to be complete or would remove more than :func:`_allowed_removals` models
+    without ``allow_mass_removal`` (nothing was removed; the rest was
+    refreshed); 4 when the run's deadline (``policy.run_seconds``) passed
+    (every file written is whole; a rerun goes on from there); 130 when
+    interrupted. When several apply, the first of 130, 3, 1, 4 wins. Its
+    ``lines`` are the closing summary. Progress, failures and refusals are
+    logged on ``generator.fetch`` as they happen (warnings for what failed or
+    was refused). Reads ``HF_ENDPOINT``, ``HF_TOKEN`` and ``HF_HUB_OFFLINE``
+    now, not at import. ``avatars``: also refresh the avatar cache
+    (:func:`cache_avatars`) once the cards are in.
+
+    Raises :class:`~generator.errors.FetchError` before any request when it
+    cannot start: offline mode, or arguments no run can take (exit 2 on the
+    command line).
     """
-    code = _fetch(
-        cards_dir=cards_dir, author=author, workers=workers, avatars=avatars, policy=policy or Policy(), allow_mass_removal=allow_mass_removal
-    )
-    print(f"fetch exit {code}: {EXIT_MEANINGS[code]}", flush=True)
-    return code
-
-
-def _fetch(*, cards_dir: Path, author: str, workers: int, avatars: bool, policy: Policy, allow_mass_removal: bool) -> int:
     if _offline():
-        print("error: cannot fetch while HF_HUB_OFFLINE is set (offline mode); unset it to refresh the cards", file=sys.stderr)
-        return 2
+        raise FetchError("cannot fetch while HF_HUB_OFFLINE is set (offline mode); unset it to refresh the cards")
     if not _AUTHOR_RE.fullmatch(author):
-        print(f"error: {author!r} is not a Hub user or organisation name", file=sys.stderr)
-        return 2
+        raise FetchError(f"{author!r} is not a Hub user or organisation name")
     if workers < 1:
-        print(f"error: --workers must be at least 1, not {workers}", file=sys.stderr)
-        return 2
+        raise FetchError(f"--workers must be at least 1, not {workers}")
+    policy = policy or Policy()
     if policy.run_seconds is not None and not policy.run_seconds > 0:
-        print(f"error: --minutes must be more than 0, not {policy.run_seconds / 60:g}", file=sys.stderr)
-        return 2
+        raise FetchError(f"--minutes must be more than 0, not {policy.run_seconds / 60:g}")
+    return _fetch(cards_dir=cards_dir, author=author, workers=workers, avatars=avatars, policy=policy, allow_mass_removal=allow_mass_removal)
+
+
+def _fetch(*, cards_dir: Path, author: str, workers: int, avatars: bool, policy: Policy, allow_mass_removal: bool) -> FetchResult:
     endpoint = (os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT).rstrip("/")
     secret = os.environ.get("HF_TOKEN") or None
     deadlines = Deadlines(run_seconds=policy.run_seconds)
     budget = RequestBudget(limits={"api": policy.api_budget, "file": policy.file_budget}, window=policy.window)
     summary = Summary()
 
+    def log(message: str, level: int = logging.INFO) -> None:
+        _say(message, secret=secret, level=level)
+
     cards_dir.mkdir(parents=True, exist_ok=True)
     if cleaned := clean_temporaries(cards_dir):
-        print(f"fetch: removed {cleaned} temporary files left by an interrupted run", file=sys.stderr)
+        log(f"fetch: removed {cleaned} temporary files left by an interrupted run")
     local = {
         s.name: s
         for s in iter_sources([cards_dir], author=author)
         if s.path.is_dir() and s.path.parent == cards_dir and is_valid_name(s.name)
     }
-
-    def log(message: str) -> None:
-        print(_redact(message, secret), file=sys.stderr, flush=True)
 
     with _hooked_session(endpoint=endpoint, policy=policy, budget=budget, deadlines=deadlines), tempfile.TemporaryDirectory(
         prefix="gallery-hf-cache-", ignore_cleanup_errors=True
@@ -374,14 +374,14 @@ def _fetch(*, cards_dir: Path, author: str, workers: int, avatars: bool, policy:
                 log=log,
             )
         except Exception as exc:  # nothing listed: stop before touching the snapshot
-            log(f"error: listing the models of {author} on {endpoint} failed ({_reason(exc)}); cards left as they were")
-            return 4 if isinstance(exc, DeadlineReached) else 1
+            log(f"error: listing the models of {author} on {endpoint} failed ({_reason(exc)}); cards left as they were", logging.ERROR)
+            return FetchResult(4 if isinstance(exc, DeadlineReached) else 1)
         summary.listed = len(listing.items)
         summary.deadline = listing.deadline
         remote, listed = _triage(listing.items, author=author, local=set(local), summary=summary)
         if not remote and local:
-            log(f"error: the Hub lists no models of {author}; refusing to empty {cards_dir}")
-            return 1
+            log(f"error: the Hub lists no models of {author}; refusing to empty {cards_dir}", logging.ERROR)
+            return FetchResult(1)
 
         # Removals: only on the word of a complete listing, and a big drop only when asked for.
         gone = sorted(set(local) - listed)
@@ -397,12 +397,11 @@ def _fetch(*, cards_dir: Path, author: str, workers: int, avatars: bool, policy:
                 f"{len(gone):,} of {len(local):,} models would go, more than the {_allowed_removals(len(local)):,} one run"
                 " may remove; rerun with --allow-mass-removal if the Hub really dropped them",
             )
-        reporter_lines: list[str] = []
         if not summary.withheld:
             for name in gone:
                 remove_entry(cards_dir, name)
                 summary.add("removed", name)
-                reporter_lines.append(f"removed {author}/{name} (no longer on the Hub)")
+                log(f"removed {author}/{name} (no longer on the Hub)")
         remaining = {n.casefold(): n for n in local if n not in summary.removed}
 
         todo: list[tuple[str, ModelInfo, dict[str, Any]]] = []
@@ -429,8 +428,6 @@ def _fetch(*, cards_dir: Path, author: str, workers: int, avatars: bool, policy:
             summary.late += [info.id for _, info, _ in todo]
             todo = []
         reporter = _Reporter(len(todo), secret=secret)
-        for line in reporter_lines:
-            reporter.log(line)
         _download_all(
             todo,
             is_new=lambda name: name not in local,
@@ -449,6 +446,5 @@ def _fetch(*, cards_dir: Path, author: str, workers: int, avatars: bool, policy:
         if not summary.interrupted:  # tonight's downloads and likes, for the gallery's trends (generator/history.py)
             avatar_lines.append(history.record(cards_dir))
 
-    for line in summary.lines(author=author, seconds=time.monotonic() - deadlines.started, sent=budget.sent) + avatar_lines:
-        print(_redact(line, secret), flush=True)
-    return summary.exit_code()
+    lines = summary.lines(author=author, seconds=time.monotonic() - deadlines.started, sent=budget.sent) + avatar_lines
+    return FetchResult(summary.exit_code(), tuple(_redact(line, secret) for line in lines))
