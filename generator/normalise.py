@@ -11,7 +11,6 @@ mapped when another card makes it certain.
 
 from __future__ import annotations
 
-import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
@@ -31,35 +30,6 @@ from .validate import Checker, quote
 #: A card takes ~3.5 ms: below this many, starting processes costs more than it saves.
 POOL_MIN_ITEMS = 400
 UNMAPPED = "cannot tell which table column is which handle (columns follow the typed order, the repo id is sorted)"
-
-
-def split_names(joined: str | None, table_raw: str | None, n: int) -> list[str] | None:
-    """Split the pasted names into ``n`` display names, or ``None`` if ambiguous.
-
-    The header pastes names joined with `` & `` and the table joins them with
-    `` | ``; a name may itself contain either. The right split is the one that
-    reproduces both joins.
-
-    >>> split_names("Tom & Jerry & ye", "Tom & Jerry | ye", 2)
-    ['Tom & Jerry', 'ye']
-    """
-    sources = [s for s in (joined, table_raw) if s is not None]
-    if not sources:
-        return None
-    seps = [" & ", " | "] if joined is not None else [" | "]
-    base, sep = sources[0], seps[0]
-    parts = base.split(sep)
-    if len(parts) < n or budget.split_candidates(len(parts), n) > budget.MAX_SPLIT_CANDIDATES:
-        return None
-    found: list[list[str]] = []
-    for cuts in itertools.combinations(range(1, len(parts)), n - 1):
-        bounds = (0, *cuts, len(parts))
-        names = [sep.join(parts[a:b]) for a, b in itertools.pairwise(bounds)]
-        if all(src == other.join(names) for src, other in zip(sources, seps)):
-            found.append(names)
-            if len(found) > 1:
-                return None
-    return found[0] if found else None
 
 
 def split_budget_problem(joined: str | None, table_raw: str | None, n: int) -> str | None:

@@ -96,32 +96,18 @@ def _agreeing(sources: list[NameSource], n: int) -> list[list[str]] | None:
     return list(itertools.islice(agreeing, 2))
 
 
-def split_names(joined: str | None, table_raw: str | None, n: int) -> list[str] | None:
-    """Split the pasted names into ``n`` display names, or ``None`` if ambiguous.
-
-    The header pastes names joined with `` & `` and the table joins them with
-    `` | ``; a name may itself contain either. The right split is the one that
-    reproduces both joins.
-
-    >>> split_names("Tom & Jerry & ye", "Tom & Jerry | ye", 2)
-    ['Tom & Jerry', 'ye']
-    """
-    sources = []
-    if joined is not None:
-        sources.append(NameSource("header", joined, " & "))
-    if table_raw is not None:
-        sources.append(NameSource("table", table_raw, " | "))
-    names, _ = resolve_names(sources, n)
-    return names
-
-
 def resolve_names(sources: list[NameSource], n: int) -> tuple[list[str] | None, list[str]]:
     """The ``n`` display names every source agrees with, and problems.
 
     Sources are given most reliable first. When all agree on exactly one split,
     that is the answer. When they disagree, the largest group of sources that
     agrees (ties: the more reliable) is kept and the disagreement reported;
-    when even that allows several splits, the names are unknown.
+    when even that allows several splits, the names are unknown. A name may
+    itself hold a source's separator: the header joins names with `` & `` and
+    the table with `` | ``, and only a split that reproduces both is taken.
+
+    >>> resolve_names([NameSource("header", "Tom & Jerry & ye", " & "), NameSource("table", "Tom & Jerry | ye", " | ")], 2)
+    (['Tom & Jerry', 'ye'], [])
     """
     problems: list[str] = []
     if not sources or n < 1:

@@ -30,7 +30,8 @@ from hypothesis import strategies as st
 from generator import budget, charts, publish, render, snapshot, style, thumbnails, validate
 from generator.thumbnails import canvas, card
 from generator.models import Bot, HubMeta, User
-from generator.normalise import UNMAPPED, normalise_paths, normalise_source, split_budget_problem, split_names
+from generator.normalise import UNMAPPED, normalise_paths, normalise_source, split_budget_problem
+from generator.recover import NameSource, resolve_names
 from generator.snapshot import CardSource, iter_sources
 
 from . import hostile
@@ -170,7 +171,9 @@ def test_120_ampersand_parts_are_over_the_split_budget(tmp_path):
     # The split search would try 182,637,273 cuts (577 s); over budget it tries none, and the
     # table's header, whose six cells are unambiguous here, names the columns.
     joined = " & ".join(["R"] * 120)
-    assert split_names(joined, " | ".join([" & ".join(["R"] * 20)] * 6), 6) is None
+    table = " | ".join([" & ".join(["R"] * 20)] * 6)
+    names, problems = resolve_names([NameSource("header", joined, " & "), NameSource("table", table, " | ")], 6)
+    assert names is None and problems == ["too many ways to split the display names " + repr(joined) + " into 6"]
     assert split_budget_problem(joined, None, 6) == (
         "cannot split the display names: 120 '&'-separated parts for 6 handles is more than 10,000 ways to try"
     )

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from generator import corpus
 from generator.corpus import TEMPLATES, CardSpec, SpecUser, random_spec
 from generator.models import Bot
-from generator.normalise import UNMAPPED, normalise_paths, normalise_source, split_names
+from generator.normalise import UNMAPPED, normalise_paths, normalise_source
 from generator.parse import _UNFILLED as PLACEHOLDER
 from generator.snapshot import CardSource
 
@@ -173,16 +173,6 @@ def test_bulk_corpus_is_read_exactly(tmp_path):
         assert bot.template == spec.template
         assert bot.hub.sha == spec.meta["sha"] and bot.hub.downloads == spec.meta["downloads"]
         assert bot.hub.created_at == spec.meta["createdAt"]
-
-
-# --- names that break naive splitting ----------------------------------------
-
-
-def test_split_names_uses_both_joins():
-    assert split_names("A & B & C", "A & B | C", 2) == ["A & B", "C"]
-    assert split_names("a | b & c", "a | b | c", 2) == ["a | b", "c"]
-    assert split_names("x & y", "x & y", 2) is None  # no split reproduces the table join
-    assert split_names("solo", "solo", 1) == ["solo"]
 
 
 # --- named edge-case fixtures --------------------------------------------------

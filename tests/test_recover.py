@@ -110,6 +110,24 @@ def test_sources_that_disagree_keep_the_most_reliable_and_say_so():
     assert names == ["Ann"] and problems == ["display names disagree: the table says 'Bob'; kept the header's"]
 
 
+def test_names_holding_a_separator_are_split_by_both_joins():
+    def both(header: str, table: str, n: int) -> tuple[list[str] | None, list[str]]:
+        return resolve_names([NameSource("header", header, " & "), NameSource("table", table, " | ")], n)
+
+    assert both("A & B & C", "A & B | C", 2) == (["A & B", "C"], [])
+    assert both("a | b & c", "a | b | c", 2) == (["a | b", "c"], [])
+    assert both("solo", "solo", 1) == (["solo"], [])
+    # No split reproduces both joins: the header, the more reliable, is kept and the
+    # disagreement said (a doubtful value on the data-quality page), not both names lost.
+    assert both("x & y", "x & y", 2) == (["x", "y"], ["display names disagree: the table says 'x & y'; kept the header's"])
+    # As on the real cards borisdayma and w3disd3ad (tests/fixtures/real-cards): their
+    # table header says 'Quantity', their true names are the header's.
+    assert both("Boris Dayma", "Quantity    ", 1) == (
+        ["Boris Dayma"],
+        ["display names disagree: the table says 'Quantity    '; kept the header's"],
+    )
+
+
 def test_a_rendered_table_alone_cannot_split_names_with_spaces():
     names, problems = resolve_names([NameSource("table", "Matt Bergwall Mario Nawfal", " ")], 2)
     assert names is None and problems == ["cannot split the display names 'Matt Bergwall Mario Nawfal' into 2"]
