@@ -53,7 +53,7 @@ def main() -> None:
         bot = report.bots[len(report.bots) // 2]
         account = bot.handles[0]
         print(f"site: {_size(site) / 2**20:,.1f} MB in {sum(1 for p in site.rglob('*') if p.is_file()):,} files")
-        print(f"  thumbnails: full {_size(site / 'img/thumbs') / 2**20:,.1f} MB, gallery {_size(site / 'img/small') / 2**20:,.1f} MB")
+        print(f"  thumbnails {_size(site / 'img/thumbs') / 2**20:,.1f} MB, avatars {_size(site / 'img/avatars') / 2**20:,.1f} MB")
         print(f"  gallery page: {_kb(site / 'index.html')}")
         print(f"  a bot page (bots/{bot.name}/): {_kb(site / 'bots' / bot.name / 'index.html')}")
         print(f"  an account page (accounts/{account}/): {_kb(site / 'accounts' / account / 'index.html')}")

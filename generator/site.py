@@ -6,9 +6,9 @@ Each stage is its own module; this one only wires them and times them:
    :class:`~generator.snapshot.Snapshot`, taking cards whose bytes did not
    change from the build cache (:mod:`generator.buildcache`, ``docs/.cache/``);
 2. a drawing process starts on :func:`generator.thumbnails.draw_thumbnails`
-   (1200x630 cards, redrawn only when a bot changes) and
-   :func:`small_thumbnails` (gallery-size variants), while
-3. :func:`copy_avatars` copies cached avatars (never fetched),
+   (1200x630 cards, redrawn only when a bot changes), while
+3. :func:`copy_avatars` copies cached avatars (never fetched; the gallery's
+   cards and the pages show them),
    :func:`generator.render.render_docs` writes pages, data and charts (a
    file already holding the same bytes is left alone), and
 4. MkDocs renders ``docs/`` into the output folder, strictly, leaving out
@@ -28,7 +28,6 @@ The build logs (:mod:`logging`, logger ``generator.site``) and returns a
 
 from __future__ import annotations
 
-import io
 import logging
 import os
 import shutil
@@ -43,25 +42,19 @@ from pathlib import Path
 from . import buildcache, history, publish, quality, render, snapshot, validate
 from .config import Settings
 from .errors import BuildError
-from .files import atomic_write, digest, read_manifest, write_manifest
 from .models import Bot
-from .pool import map_chunked
 from .snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 #: Image folders inside ``docs/`` (git-ignored caches, kept between builds).
 #: ``AVATAR_COPIES`` holds copies of the snapshot's avatar cache (``cards/.avatars/``) that the pages link to.
-THUMBS, SMALL, AVATAR_COPIES = "img/thumbs", "img/small", "img/avatars"
-#: Gallery variant: a third of the 1200x630 card, as WebP (a tenth of the PNG's bytes).
-SMALL_FACTOR, SMALL_SUFFIX = 3, ".webp"
-#: WebP quality and encoder effort (0-6) of the gallery variants.
-SMALL_QUALITY, SMALL_EFFORT = 80, 4
-MANIFEST = ".manifest.json"
-#: Shrinking takes ~5 ms an image: below this many, a pool costs more than it saves.
-SMALL_POOL_MIN_ITEMS = 200
+THUMBS, AVATAR_COPIES = "img/thumbs", "img/avatars"
 #: Image folders MkDocs is told to skip; the build links them into the site itself,
 #: so they can be drawn while MkDocs runs (and are not copied byte by byte).
-LINKED = (THUMBS, SMALL)
+LINKED = (THUMBS,)
+#: Image caches older builds made that nothing uses any more (the gallery-size
+#: WebP copies of the thumbnails): deleted, so MkDocs does not publish them.
+RETIRED = ("img/small",)
 
 
 @dataclass
@@ -124,6 +117,8 @@ def build(
     docs = docs_dir or settings.docs_dir
     if docs_dir is not None:
         stage_docs(docs_dir, settings=settings)
+    for rel in RETIRED:
+        shutil.rmtree(docs / rel, ignore_errors=True)
     cache = buildcache.CardCache.load(docs)
     with report.stage("normalise"):
         everything = normalise_snapshot(snap, jobs=jobs, cache=cache)
@@ -139,10 +134,10 @@ def build(
     with report.stage("avatars"):
         avatars = copy_avatars(report.bots, avatars_dir=snap.avatars_dir, out_dir=docs / AVATAR_COPIES)
     # The drawing runs in its own process from here on; every bot is expected
-    # to get both images (a failure is rare and handled after MkDocs).
+    # to get its thumbnail (a failure is rare and handled after MkDocs).
     started = time.perf_counter()
     names = [b.name for b in report.bots]
-    expected = images_for(thumbs=names, small=names, avatars=avatars)
+    expected = images_for(thumbs=names, avatars=avatars)
     day = snap.date(report.bots)
     trends = history.load(settings.cards)
     with ProcessPoolExecutor(max_workers=1) as drawer:
@@ -155,35 +150,32 @@ def build(
             drawn = drawing.result()
     report.seconds["images (overlapped)"] = drawn["seconds"]
     report.seconds["images wall"] = time.perf_counter() - started
-    thumbs, small = drawn["thumbs"], drawn["small"]
-    final = images_for(thumbs=thumbs, small=small, avatars=avatars)
+    thumbs = drawn["thumbs"]
+    final = images_for(thumbs=thumbs, avatars=avatars)
     if final != expected:  # a thumbnail failed: no page may point at it
         with report.stage("pages again"):
             _render(report, docs=docs, images=final, settings=settings, day=day, trends=trends)
         with report.stage("mkdocs again"):
             run_mkdocs(docs_dir=docs, out_dir=out_dir, settings=settings, build_day=day, exclude=LINKED)
     with report.stage("link images"):
-        link_images(docs=docs, out_dir=out_dir, files=[docs / THUMBS / f"{n}.png" for n in thumbs]
-                    + [docs / SMALL / f"{n}{SMALL_SUFFIX}" for n in small])  # fmt: skip
+        link_images(docs=docs, out_dir=out_dir, files=[docs / THUMBS / f"{n}.png" for n in thumbs])
     cache.save()
     return report
 
 
 def _draw_images(bots: list[Bot], docs: Path, avatars_dir: Path | None, jobs: int | None) -> dict:
-    """Both image stages, in the drawing process: the names drawn, and the seconds it took."""
+    """The thumbnails, in the drawing process: the names drawn, and the seconds it took."""
     from .thumbnails import draw_thumbnails
 
     start = time.perf_counter()
     thumbs = draw_thumbnails(bots, out_dir=docs / THUMBS, avatars_dir=avatars_dir, jobs=jobs)
-    small = small_thumbnails(thumbs, out_dir=docs / SMALL, jobs=jobs)
-    return {"thumbs": sorted(thumbs), "small": sorted(small), "seconds": time.perf_counter() - start}
+    return {"thumbs": sorted(thumbs), "seconds": time.perf_counter() - start}
 
 
-def images_for(*, thumbs: Sequence[str], small: Sequence[str], avatars: Mapping[str, Path]) -> render.Images:
-    """The :class:`render.Images` of the bots named in ``thumbs`` and ``small``, and of the avatar copies."""
+def images_for(*, thumbs: Sequence[str], avatars: Mapping[str, Path]) -> render.Images:
+    """The :class:`render.Images` of the bots named in ``thumbs``, and of the avatar copies."""
     return render.Images(
         thumbs={name: f"{THUMBS}/{name}.png" for name in sorted(thumbs)},
-        small={name: f"{SMALL}/{name}{SMALL_SUFFIX}" for name in sorted(small)},
         avatars={url: f"{AVATAR_COPIES}/{path.name}" for url, path in sorted(avatars.items())},
     )
 
@@ -264,43 +256,6 @@ def _project(settings: Settings) -> Settings:
 
 
 # --- images -------------------------------------------------------------------------
-
-
-def _shrink(items: list[tuple[str, str]]) -> None:
-    from PIL import Image
-
-    for source, target in items:
-        with Image.open(source) as im:
-            small = im.convert("RGB").reduce(SMALL_FACTOR)
-        out = io.BytesIO()
-        small.save(out, "WEBP", quality=SMALL_QUALITY, method=SMALL_EFFORT)
-        atomic_write(Path(target), out.getvalue())
-
-
-def small_thumbnails(thumbs: Mapping[str, Path], *, out_dir: Path, jobs: int | None) -> dict[str, Path]:
-    """Gallery-size copies of the full thumbnails, remade only when the full PNG's bytes change.
-
-    The manifest maps each bot to the SHA-256 of the PNG its variant was made
-    from; variants of bots that are gone are deleted.
-    """
-    out_dir.mkdir(parents=True, exist_ok=True)
-    manifest_path = out_dir / MANIFEST
-    old = read_manifest(manifest_path)
-    new: dict[str, str] = {}
-    todo: list[tuple[str, str]] = []
-    out: dict[str, Path] = {}
-    for name, source in sorted(thumbs.items()):
-        target = out_dir / f"{name}{SMALL_SUFFIX}"
-        new[name] = digest(source)
-        if old.get(name) != new[name] or not target.is_file():
-            todo.append((str(source), str(target)))
-        out[name] = target
-    map_chunked(_shrink, todo, jobs=jobs, min_items=SMALL_POOL_MIN_ITEMS)
-    for stale in out_dir.glob(f"*{SMALL_SUFFIX}"):
-        if stale.name[: -len(SMALL_SUFFIX)] not in new:
-            stale.unlink()
-    write_manifest(manifest_path, new)
-    return out
 
 
 def copy_avatars(bots: Sequence[Bot], *, avatars_dir: Path | None, out_dir: Path) -> dict[str, Path]:

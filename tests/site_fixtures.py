@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import corpus, history
+from generator import corpus, history, snapshot
 from generator.models import Bot
 from generator.serve import make_server
 from generator.site import build
@@ -113,11 +113,33 @@ def write_history(cards: Path, *, nights: int = 9) -> None:
         history.record(cards, day=start + timedelta(days=i), counts=counts)
 
 
+def cache_avatars(cards: Path, specs: list[corpus.CardSpec], *, every: int = 2) -> list[str]:
+    """Put a small JPEG in the snapshot's avatar cache for every ``every``-th account; return their URLs.
+
+    The other accounts keep initials, so pages and cards show both kinds of face.
+    """
+    from PIL import Image
+
+    urls = sorted({u.avatar for spec in specs for u in spec.users if u.avatar.startswith("https://")})[::every]
+    folder = cards / snapshot.AVATARS_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, url in enumerate(urls):
+        Image.new("RGB", (48, 48), ((37 * i) % 256, (91 * i) % 256, 160)).save(
+            folder / f"{snapshot.avatar_cache_stem(url)}.jpg", "JPEG", quality=70
+        )
+    return urls
+
+
 def build_corpus(tmp: Path, *, n: int = 120) -> BuiltSite:
-    """Synthetic + seed + hostile cards (with nightly counts) -> a staged docs/ and a finished site/ under ``tmp``."""
+    """Synthetic + seed + hostile cards (with nightly counts and some cached avatars) -> a staged docs/ and a finished site/ under ``tmp``."""
     cards = tmp / "cards"
-    corpus.write_snapshot(cards, corpus.generate(n, seed=3) + hostile_specs() + ranking_specs(), seed=3)
+    specs = corpus.generate(n, seed=3) + hostile_specs() + ranking_specs()
+    corpus.write_snapshot(cards, specs, seed=3)
+    cache_avatars(cards, specs)
     write_history(cards)
+    stale = tmp / "docs" / "img" / "small" / "annhertzz.webp"  # what an older build left (site.RETIRED)
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"RIFF")
     report = build(cards=[cards, SEED_CARDS], out_dir=tmp / "site", jobs=2, docs_dir=tmp / "docs")
     return BuiltSite(docs=tmp / "docs", site=tmp / "site", bots=report.bots)
 

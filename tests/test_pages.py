@@ -39,7 +39,7 @@ def test_unknown_hub_figures_say_unknown_not_zero():
 
 def test_bot_page_leads_with_figures_then_training_data_then_the_share_preview():
     bot = make_bot("a-b")
-    images = render.Images(thumbs={"a-b": "img/thumbs/a-b.png"}, small={}, avatars={})
+    images = render.Images(thumbs={"a-b": "img/thumbs/a-b.png"}, avatars={})
     md = render._bot_page(bot, images=images, snapshot_date="2022-01-01")
     page = BeautifulSoup(md.split("---\n", 2)[2], "html.parser")
     order = [el for el in page.find_all(["dl", "h2"]) if el.name == "h2" or "ht-figures" in el.get("class", [])]

@@ -14,7 +14,7 @@ from generator.render.quality import PATH
 
 from . import real_cards as rc
 
-NO_IMAGES = render.Images(thumbs={}, small={}, avatars={})
+NO_IMAGES = render.Images(thumbs={}, avatars={})
 
 
 @pytest.fixture(scope="module")

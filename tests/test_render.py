@@ -37,7 +37,7 @@ def hostile_bot() -> Bot:
     )
 
 
-NO_IMAGES = render.Images(thumbs={}, small={}, avatars={})
+NO_IMAGES = render.Images(thumbs={}, avatars={})
 
 
 @pytest.fixture(scope="module")
@@ -190,7 +190,7 @@ def test_cached_avatars_are_copied_and_shown_never_hot_linked(tmp_path):
     (out / "stale.jpg").write_bytes(b"old")
     copied = site.copy_avatars([with_cache, without], avatars_dir=cache, out_dir=out)
     assert list(copied) == [url] and sorted(p.name for p in out.iterdir()) == [f"{avatar_cache_stem(url)}.jpg"]
-    images = render.Images(thumbs={}, small={}, avatars={url: f"img/avatars/{copied[url].name}"})
+    images = render.Images(thumbs={}, avatars={url: f"img/avatars/{copied[url].name}"})
     render.render_docs(bots=[with_cache, without], docs_dir=tmp_path / "docs", images=images)
     a = BeautifulSoup((tmp_path / "docs/bots/a.md").read_text(encoding="utf-8"), "html.parser")
     assert a.select_one(".ht-faces img")["src"] == f"../../img/avatars/{copied[url].name}"

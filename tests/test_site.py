@@ -1,7 +1,7 @@
 """The whole build: golden output over the seed cards, MkDocs strict, links, search index, scale guards.
 
 The golden test diffs every generated text file of ``docs/`` against
-``tests/fixtures/golden/expected/``; images (PNG, WebP, SVG) are compared by
+``tests/fixtures/golden/expected/``; images (PNG, SVG) are compared by
 name only, since their bytes depend on fonts. After an intended change,
 regenerate with ``UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_site.py``
 and review the diff.
@@ -22,7 +22,7 @@ from bs4 import BeautifulSoup
 
 from generator import render
 from generator.cli import main
-from generator.site import SMALL, build, small_thumbnails
+from generator.site import build
 
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -76,7 +76,7 @@ def test_golden_site_has_every_page_kind(golden_build):
         "index.html", "404.html", "bots/annhertzz/index.html", "bots/dril-kanyewest-ph4370n/index.html",
         "accounts/dril/index.html", "accounts/index.html", "statistics/index.html", "about/index.html",
         "data/index.html", "bots.json", "bots.csv", "feed.json", "statistics/tweets-kept.svg",
-        "img/thumbs/annhertzz.png", "img/small/annhertzz.webp", "search/search_index.json",
+        "img/thumbs/annhertzz.png", "search/search_index.json",
     ):  # fmt: skip
         assert (site / rel).is_file(), rel
     assert len(json.loads((site / "bots.json").read_text(encoding="utf-8"))) == 4
@@ -161,20 +161,11 @@ def test_hostile_cards_come_out_as_text(corpus_site):
     assert "<script>alert" not in gallery and "[click](javascript:alert(1))</span>" in gallery
 
 
-def test_small_thumbnails_are_cached_by_content(corpus_site, tmp_path):
-    thumbs = {b.name: corpus_site.docs / "img/thumbs" / f"{b.name}.png" for b in corpus_site.bots[:3]}
-    out = small_thumbnails(thumbs, out_dir=tmp_path, jobs=1)
-    first = {n: p.stat().st_mtime_ns for n, p in out.items()}
-    from PIL import Image
+def test_image_caches_of_older_builds_are_deleted_not_published(corpus_site):
+    from generator.site import RETIRED
 
-    with Image.open(next(iter(out.values()))) as im:
-        assert im.size == (400, 210) and im.format == "WEBP"
-    again = small_thumbnails(thumbs, out_dir=tmp_path, jobs=1)
-    assert {n: p.stat().st_mtime_ns for n, p in again.items()} == first  # nothing redone
-    fewer = dict(list(thumbs.items())[:2])
-    small_thumbnails(fewer, out_dir=tmp_path, jobs=1)
-    assert sorted(p.stem for p in tmp_path.glob("*.webp")) == sorted(fewer)
-    assert (corpus_site.docs / SMALL).is_dir()
+    for rel in RETIRED:  # build_corpus leaves one there before building
+        assert not (corpus_site.docs / rel).exists() and not (corpus_site.site / rel).exists(), rel
 
 
 def test_build_command_reports_problem_cards_and_exits_0(tmp_path, monkeypatch, capsys):

@@ -80,7 +80,7 @@ def render_docs(
     day = snapshot_day or snapshot_date(bots)
     trends = trends or {}
     rising = {name: t.rising for name, t in trends.items() if t.rising is not None}
-    gallery = gallery_page(bots, small=images.small, snapshot_date=day, rising=rising)
+    gallery = gallery_page(bots, images=images, snapshot_date=day, rising=rising)
     written = [writer.write("index.md", gallery, owner="the gallery")]
     for bot in bots:
         trend = trends.get(bot.name)

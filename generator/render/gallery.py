@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from ..models import ERA_LABELS, ERAS, Bot, parse_when
 from .escape import clean, environment, front_matter
+from .pages import Face, Images, face
 
 #: Gallery sort keys; the first is the default (and the server-rendered order).
 SortKey = Literal["downloads", "rising", "likes", "newest", "updated", "kept", "name"]
@@ -32,14 +33,16 @@ SORTS: tuple[tuple[SortKey, str], ...] = (
 )
 #: Cards laid out before "Show more" (gallery.js has the same PAGE).
 PAGE = 120
-#: Cards whose image loads at once; the rest are ``loading="lazy"``.
+#: Cards whose avatars load at once; the rest are ``loading="lazy"``.
 EAGER_IMAGES = 12
-#: Cards whose image is in the page as served. Browsers load every image at
+#: Cards whose avatars are in the page as served. Browsers load every image at
 #: once when JavaScript is off (lazy loading is off with it, by the HTML
 #: standard), so the other cards carry only ``data-src``, which gallery.js
 #: turns into a lazily loaded ``src`` as it shows them; without JavaScript
-#: they are text cards.
+#: they show the initials every face has under its picture.
 SERVED_IMAGES = 24
+#: Faces on a card; a cyborg of more accounts shows this many and "+N".
+CARD_FACES = 3
 #: At most this many characters of a bot's first sample on its card.
 SAY_CHARS = 90
 #: The "Accounts" filter's last option takes this many accounts or more.
@@ -151,10 +154,20 @@ def search_words(bot: Bot) -> str:
     return " ".join(dict.fromkeys(clean(w) for w in words))
 
 
-def card(bot: Bot, *, small: str | None, rising: Mapping[str, int], index: int) -> dict[str, Any]:
+def card_faces(bot: Bot, *, images: Images) -> tuple[list[Face], int]:
+    """The faces a card shows (at most :data:`CARD_FACES`) and how many more accounts the bot has."""
+    if bot.users:
+        faces = [face(u, handle=None, images=images) for u in bot.users[:CARD_FACES]]
+    else:
+        faces = [face(None, handle=h, images=images) for h in (bot.handles or (bot.name,))[:CARD_FACES]]
+    return faces, max(0, n_accounts(bot) - len(faces))
+
+
+def card(bot: Bot, *, images: Images, rising: Mapping[str, int], index: int) -> dict[str, Any]:
     """What the template writes for one bot."""
     n = n_accounts(bot)
     created = bot.created
+    faces, more = card_faces(bot, images=images)
     return {
         "bot": bot,
         "search": search_words(bot),
@@ -163,7 +176,10 @@ def card(bot: Bot, *, small: str | None, rising: Mapping[str, int], index: int) 
         "updated": _timestamp(bot.hub.last_modified),
         "kept": bot.totals["tweets_kept"],
         "rising": rising.get(bot.name),
-        "small": small,
+        "faces": faces,
+        "more": more,
+        # The band above the faces: the faces' own colours, so a cyborg's mixes its accounts'.
+        "band": (faces[0].colour, faces[-1].colour),
         "eager": index < EAGER_IMAGES,
         "served": index < SERVED_IMAGES,
         "n": n,
@@ -195,7 +211,7 @@ def filters(bots: Sequence[Bot]) -> tuple[Filter, ...]:
 def context(
     bots: Sequence[Bot],
     *,
-    small: Mapping[str, str],
+    images: Images,
     snapshot_date: str | None,
     rising: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
@@ -208,7 +224,7 @@ def context(
     rising = dict(rising or {})
     default = SORTS[0][0]
     cards = [
-        card(bot, small=small.get(bot.name), rising=rising, index=i)
+        card(bot, images=images, rising=rising, index=i)
         for i, bot in enumerate(sort_bots(bots, key=default, rising=rising))
     ]
     sorts = [(k, label) for k, label in SORTS if k != "rising" or rising]
@@ -225,9 +241,9 @@ def context(
 
 
 def gallery_page(
-    bots: Sequence[Bot], *, small: Mapping[str, str], snapshot_date: str | None, rising: Mapping[str, int] | None = None
+    bots: Sequence[Bot], *, images: Images, snapshot_date: str | None, rising: Mapping[str, int] | None = None
 ) -> str:
     """``docs/index.md``: the gallery."""
-    ctx = context(bots, small=small, snapshot_date=snapshot_date, rising=rising)
+    ctx = context(bots, images=images, snapshot_date=snapshot_date, rising=rising)
     meta = {"title": "Gallery", "search": {"exclude": True}, "hide": ["navigation", "toc"]}
     return front_matter(meta) + environment().get_template("gallery.md.j2").render(ctx)

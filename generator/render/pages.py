@@ -22,7 +22,6 @@ class Images:
     """Where each bot's images ended up, as paths relative to ``docs/`` (posix)."""
 
     thumbs: Mapping[str, str]  # bot name -> full-size 1200x630 PNG
-    small: Mapping[str, str]  # bot name -> gallery-size variant
     avatars: Mapping[str, str]  # avatar URL -> cached image copy
 
 
