@@ -50,9 +50,11 @@ MAX_HTML_TAGS = 500
 MAX_YAML_DEPTH = 64
 #: Most YAML parser events (scalars, collection starts and ends) in the front matter (real cards: about 20).
 MAX_YAML_EVENTS = 2_000
-#: Most ways of cutting the header's `` & `` parts into one name per handle that
-#: the name-split search tries (a 6-handle card with 12 parts: 462).
-MAX_SPLIT_CANDIDATES = 10_000
+#: Most ways of cutting a joined name list (the header's `` & `` parts, the table's
+#: `` | `` parts, a rendered table's words) into one name per column that the
+#: name-split search (:func:`generator.recover.resolve_names`) tries; the one bound
+#: of that search (a 6-handle card with 12 parts: 462; real cards: at most a dozen parts).
+MAX_SPLIT_CANDIDATES = 3_003  # 16 parts into 6 names: a card with three sources costs ~0.07 s at most
 
 # Elements that never take content: they do not nest.
 _VOID = frozenset(
@@ -127,7 +129,7 @@ def over_yaml_budget(raw: str) -> str | None:
 
 
 def split_candidates(parts: int, names: int) -> int:
-    """How many ways ``parts`` `` & ``-separated pieces can be cut into ``names`` names.
+    """How many ways ``parts`` separated pieces can be cut into ``names`` names, in order.
 
     >>> split_candidates(3, 2), split_candidates(120, 6)
     (2, 182637273)

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from . import budget, validate
+from . import validate
 from .buildcache import CardCache, card_key
 from .models import COUNT_FIELDS, Bot, HubMeta, User
 from .predict.samples import read_samples
@@ -30,20 +30,6 @@ from .validate import Checker, quote
 #: A card takes ~3.5 ms: below this many, starting processes costs more than it saves.
 POOL_MIN_ITEMS = 400
 UNMAPPED = "cannot tell which table column is which handle (columns follow the typed order, the repo id is sorted)"
-
-
-def split_budget_problem(joined: str | None, table_raw: str | None, n: int) -> str | None:
-    """A problem when splitting the names would try more candidates than :data:`budget.MAX_SPLIT_CANDIDATES`."""
-    base, sep = (joined, " & ") if joined is not None else (table_raw, " | ")
-    if base is None:
-        return None
-    parts = base.count(sep) + 1
-    if budget.split_candidates(parts, n) > budget.MAX_SPLIT_CANDIDATES:
-        return (
-            f"cannot split the display names: {parts:,} {sep.strip()!r}-separated parts for {n} handles "
-            f"is more than {budget.MAX_SPLIT_CANDIDATES:,} ways to try"
-        )
-    return None
 
 
 def _http(url: str | None) -> str | None:
@@ -70,8 +56,7 @@ def _users(
     n = columns or len(handles)
 
     # Names from every place the card states them, cross-checked (generator.recover).
-    over = split_budget_problem(card.header_name, card.table_header_raw, n)
-    names, name_problems = resolve_names(list(sources), n) if over is None else (None, [over])
+    names, name_problems = resolve_names(list(sources), n)
     multi = card.era == "2021-05-07" or n > 1
     if names is None and multi and len(card.table_header) == n and card.table_header_raw is not None:
         # The table's header cells are one per column: they name the columns

@@ -100,7 +100,7 @@ KINDS: tuple[Kind, ...] = (
         ("columns-unmapped", r"^cannot tell which table column is which handle", "Cyborg columns not mapped to handles",
          "A cyborg's columns follow the typed order, its repo id is sorted; a column is mapped only where "
          "another bot makes it certain."),
-        ("names-unknown", r"^(?:cannot split the display names|too many ways to split|no display name found)",
+        ("names-unknown", r"^(?:cannot split the display names|no display name found)",
          "Display names unknown", "No single reading of the joined names fits every place they appear."),
         ("wandb-unknown", r"^W&B .* run id is unknown", "W&B run unknown",
          "A reconstructed card writes a run id no stored view showed as XXXXXXXX; there is no link."),

@@ -41,10 +41,6 @@ from bs4 import BeautifulSoup
 from . import budget
 from .parse import ROW_LABELS, ParsedCard, parse_header
 
-#: The most parts a joined name list is split into before giving up; bounds the
-#: search of :func:`resolve_names` (16 ``&``-joined parts into 6 names is
-#: 15 choose 5 = 3,003 splits; real cards have at most a dozen parts).
-MAX_NAME_PARTS = 16
 #: Twitter's limit on a display name, in characters: a longer "name" read from
 #: run-together text has picked up its neighbours.
 MAX_DISPLAY_NAME = 50
@@ -73,11 +69,13 @@ class NameSource:
 
 
 def _splits(text: str, sep: str, n: int) -> Iterator[list[str]] | None:
-    """Every way to cut ``text`` at ``sep`` into ``n`` names (lazily), or None if too many parts."""
+    """Every way to cut ``text`` at ``sep`` into ``n`` names (lazily), or None if
+    there are more than :data:`~generator.budget.MAX_SPLIT_CANDIDATES` (the one
+    bound of the name-split search)."""
     if n == 1:
         return iter([[text]])
     parts = text.split(sep)
-    if len(parts) > MAX_NAME_PARTS:
+    if budget.split_candidates(len(parts), n) > budget.MAX_SPLIT_CANDIDATES:
         return None
     return (
         [sep.join(parts[a:b]) for a, b in itertools.pairwise((0, *cuts, len(parts)))]
@@ -85,10 +83,15 @@ def _splits(text: str, sep: str, n: int) -> Iterator[list[str]] | None:
     )
 
 
+def _searched(sources: list[NameSource]) -> NameSource:
+    """The source whose splits are tried: the first joined with `` & `` or `` | `` (a rendered
+    table's spaces also split names of several words), else the first."""
+    return next((s for s in sources if s.sep != " "), sources[0])
+
+
 def _agreeing(sources: list[NameSource], n: int) -> list[list[str]] | None:
     """Up to two name lists every source reproduces (two means ambiguous; None: too many to search)."""
-    splittable = [s for s in sources if s.sep != " "] or sources[:1]
-    first = splittable[0]
+    first = _searched(sources)
     found = _splits(first.text, first.sep, n)
     if found is None:
         return None
@@ -117,7 +120,11 @@ def resolve_names(sources: list[NameSource], n: int) -> tuple[list[str] | None, 
             group_list = list(group)
             found = _agreeing(group_list, n)
             if found is None:
-                problems.append(f"too many ways to split the display names {group_list[0].text!r} into {n}")
+                first = _searched(group_list)
+                problems.append(
+                    f"cannot split the display names: {first.text.count(first.sep) + 1:,} {first.sep.strip() or first.sep!r}"
+                    f"-separated parts for {n} handles is more than {budget.MAX_SPLIT_CANDIDATES:,} ways to try"
+                )
                 return None, problems
             if not found:
                 continue

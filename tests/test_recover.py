@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from generator.corpus import TEMPLATES, random_spec
 from generator.models import COUNT_FIELDS
 from generator.normalise import normalise_source
-from generator.recover import MAX_NAME_PARTS, NameSource, read_table_text, resolve_names
+from generator.budget import MAX_SPLIT_CANDIDATES, split_candidates
+from generator.recover import NameSource, read_table_text, resolve_names
 from generator.snapshot import CardSource
 
 from . import damage
@@ -134,9 +135,16 @@ def test_a_rendered_table_alone_cannot_split_names_with_spaces():
 
 
 def test_the_name_split_search_is_bounded():
-    joined = " & ".join(["x"] * (MAX_NAME_PARTS + 1))
-    names, problems = resolve_names([NameSource("header", joined, " & ")], 6)
-    assert names is None and problems[0].startswith("too many ways to split")
+    # One bound, in candidates (generator.budget): 16 parts into 6 names is 3,003 ways, searched;
+    # 17 parts is 4,368, not one tried. A rendered table's space-split names are bounded alike.
+    assert split_candidates(16, 6) <= MAX_SPLIT_CANDIDATES < split_candidates(17, 6)
+    searched = " & ".join(["x"] * 16)
+    assert resolve_names([NameSource("header", searched, " & ")], 6) == (None, [f"cannot split the display names {searched!r} into 6"])
+    for sep, shown in ((" & ", "'&'"), (" ", "' '")):
+        joined = sep.join(["x"] * 17)
+        names, problems = resolve_names([NameSource("table" if sep == " " else "header", joined, sep)], 6)  # type: ignore[arg-type]
+        assert names is None
+        assert problems == [f"cannot split the display names: 17 {shown}-separated parts for 6 handles is more than 3,003 ways to try"]
 
 
 def test_a_huge_damaged_card_reads_quickly_without_error():
