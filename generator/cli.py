@@ -32,6 +32,11 @@ if TYPE_CHECKING:
 SUMMARY_KINDS = 12
 
 
+def _add_snapshot_dir(p: argparse.ArgumentParser) -> None:
+    """``--cards DIR``: the one snapshot folder a command refreshes (fetch, predict)."""
+    p.add_argument("--cards", type=Path, metavar="DIR", default=None, help="snapshot folder (default: cards/, or GALLERY_CARDS)")
+
+
 def _add_normalise(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "normalise",
@@ -80,7 +85,7 @@ def _add_fetch(sub: argparse._SubParsersAction) -> None:
         description="List every model of the author on the Hub and download the README of each "
         "model whose sha changed. Honours HF_ENDPOINT, HF_TOKEN and HF_HUB_OFFLINE.",
     )
-    p.add_argument("--cards", type=Path, metavar="DIR", default=None, help="snapshot folder (default: cards/, or GALLERY_CARDS)")
+    _add_snapshot_dir(p)
     p.add_argument("--author", default=None, metavar="NAME", help=f"Hub author (default: {config.DEFAULT_AUTHOR}, or GALLERY_AUTHOR)")
     p.add_argument(
         "--workers", type=int, default=None, metavar="N",
@@ -116,7 +121,7 @@ def _add_predict(sub: argparse._SubParsersAction) -> None:
         "snapshot's revision, generate samples of its widget prompt and write samples.json. "
         "Needs the 'predict' extra (torch, transformers). Honours HF_ENDPOINT, HF_TOKEN and HF_HUB_OFFLINE.",
     )
-    p.add_argument("--cards", type=Path, metavar="DIR", default=None, help="snapshot folder (default: cards/, or GALLERY_CARDS)")
+    _add_snapshot_dir(p)
     p.add_argument("--limit", type=int, default=None, metavar="N", help="run at most N models, then stop (rerun to resume)")
     p.add_argument(
         "--minutes", type=float, default=None, metavar="M", help="start no model after M minutes (rerun to resume)"
