@@ -22,8 +22,8 @@ be read whole is left as it is (and reported), never rewritten.
 from __future__ import annotations
 
 import json
+import logging
 import re
-import sys
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -32,6 +32,8 @@ from pathlib import Path
 
 from .files import atomic_write
 from .snapshot import META, is_valid_name
+
+log = logging.getLogger(__name__)
 
 HISTORY_DIR = ".history"
 HISTORY_FILE = "counts.jsonl"
@@ -253,7 +255,7 @@ def load(cards_dirs: Iterable[Path]) -> dict[str, Trend]:
         try:
             out.update(trends(nights(Path(cards_dir))))
         except (HistoryError, OSError) as exc:
-            print(f"history: {exc}; no trends from it", file=sys.stderr)
+            log.warning("history: %s; no trends from it", exc)
     return out
 
 

@@ -104,7 +104,7 @@ def test_rising_is_the_gain_over_seven_nights_and_unknown_without_both_ends(tmp_
     assert history.trends(history.nights(one))["a"].rising is None  # one night: no gain to tell
 
 
-def test_a_damaged_file_is_left_as_it_is_and_the_build_goes_on(tmp_path, capsys):
+def test_a_damaged_file_is_left_as_it_is_and_the_build_goes_on(tmp_path, caplog):
     cards = tmp_path / "cards"
     cards.mkdir()
     history.record(cards, day=DAY, counts={"a": (1, 0)})
@@ -116,8 +116,9 @@ def test_a_damaged_file_is_left_as_it_is_and_the_build_goes_on(tmp_path, capsys)
         line = history.record(cards, day=DAY + timedelta(days=5), counts={"a": (2, 0)})
         assert line.startswith("history: not recorded") and "line 2" in line, line
         assert path.read_bytes() == original + bad
+        caplog.clear()
         assert history.load([cards]) == {}
-        assert "line 2" in capsys.readouterr().err
+        assert [r.levelname for r in caplog.records if "line 2" in r.getMessage()] == ["WARNING"]
 
 
 def test_an_overlong_line_is_refused(tmp_path, monkeypatch):
