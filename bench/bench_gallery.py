@@ -1,16 +1,20 @@
 """The gallery page in headless Chromium at N synthetic bots (default 5,000): what a visitor waits for.
 
-Prints: the home page's size (raw and gzipped), the time from navigation to
-the script being ready, keystroke-to-paint latency of the search (median,
-p95, max over every key typed), the time a sort change takes to paint, the
-layout shift while the page starts, bots per screen in both views, and
-whether Back from a bot page restores 840 cards and the scroll position.
+Prints: the home page's size and its data file's (raw and gzipped), the
+time from navigation to the script being ready (data file fetched and the
+view applied), keystroke-to-paint latency of the search (median, p95, max
+over every key typed), the time a sort change takes to paint, the layout
+shift while the page loads (from the script's start, and in all), bots per
+screen in both views, and whether Back from a bot page restores 840 cards
+and the scroll position.
 
-    .venv/bin/python bench/bench_gallery.py [--n 5000] [--site DIR] [--keep DIR]
+    .venv/bin/python bench/bench_gallery.py [--n 5000] [--site DIR] [--keep DIR] [--sizes-only]
 
 ``--site`` measures an already built site (e.g. one kept by bench_site.py
 ``--keep``); otherwise one is built first (minutes: every thumbnail is drawn).
-Figures, not assertions: the browser tests check behaviour.
+``--sizes-only`` renders only the gallery's files for N synthetic bots (no
+thumbnails, no MkDocs, no browser) and prints their sizes: the 20,000-bot
+weight in a minute. Figures, not assertions: the browser tests check behaviour.
 """
 
 from __future__ import annotations
@@ -28,7 +32,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from generator import corpus  # noqa: E402
+from generator import corpus, publish  # noqa: E402
+from generator.render.gallery import DATA_FILE, LIST_DIR, LIST_PAGE, gallery_files  # noqa: E402
 from generator.site import build  # noqa: E402
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -52,10 +57,12 @@ _SORT_JS = """async (value) => {
   return performance.now() - t0;
 }"""
 _CLS_JS = """
-window.__cls = 0;
-new PerformanceObserver(l => l.getEntries().forEach(e => { if (!e.hadRecentInput) window.__cls += e.value; }))
+window.__shifts = [];
+new PerformanceObserver(l => l.getEntries().forEach(e => { if (!e.hadRecentInput) window.__shifts.push([e.startTime, e.value]); }))
   .observe({type: 'layout-shift', buffered: true});
 """
+_CLS_EVAL = """() => { const start = performance.getEntriesByName('ht-gallery-start')[0].startTime;
+  return [window.__shifts.filter(s => s[0] >= start).reduce((a, s) => a + s[1], 0), window.__shifts.reduce((a, s) => a + s[1], 0)]; }"""
 _IN_VIEW_JS = """() => { window.scrollTo(0, document.querySelector('.ht-grid').offsetTop);
   return [...document.querySelectorAll('.ht-card')].filter(c => { const r = c.getBoundingClientRect();
     return r.top >= 0 && r.bottom <= innerHeight; }).length; }"""
@@ -81,6 +88,9 @@ def measure(site: Path) -> None:
 
     html = (site / "index.html").read_bytes()
     print(f"home page: {len(html) / 1024:,.0f} KB, {len(gzip.compress(html)) / 1024:,.0f} KB gzipped")
+    data = (site / DATA_FILE).read_bytes()
+    print(f"  {DATA_FILE}: {len(data) / 1024:,.0f} KB, {len(gzip.compress(data)) / 1024:,.0f} KB gzipped; "
+          f"the page and its data {(len(gzip.compress(html)) + len(gzip.compress(data))) / 1024:,.0f} KB gzipped")  # fmt: skip
     script = site / "assets" / "gallery.js"
     mini = site / "assets" / "vendor" / "minisearch.min.js"
     for p in (script, mini):
@@ -91,7 +101,7 @@ def measure(site: Path) -> None:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
             cards = None
-            ready, own, cls = [], [], []
+            ready, own, cls, cls_all = [], [], [], []
             for _ in range(LOADS):
                 ctx = browser.new_context(viewport={"width": 1366, "height": 900})
                 page = ctx.new_page()
@@ -102,12 +112,15 @@ def measure(site: Path) -> None:
                 own.append(page.evaluate("performance.getEntriesByName('ht-gallery-ready')[0].startTime"
                                          " - performance.getEntriesByName('ht-gallery-start')[0].startTime"))  # fmt: skip
                 page.wait_for_load_state("networkidle")
-                cls.append(page.evaluate("window.__cls"))
+                after_start, whole = page.evaluate(_CLS_EVAL)
+                cls.append(after_start)
+                cls_all.append(whole)
                 cards = page.evaluate("document.querySelectorAll('.ht-card').length")
                 ctx.close()
             print(f"script ready after navigation: median {statistics.median(ready):.0f} ms, max {max(ready):.0f} ms ({LOADS} loads); "
                   f"of which the script's own start-up: median {statistics.median(own):.0f} ms")  # fmt: skip
-            print(f"layout shift while loading: max {max(cls):.4f}")
+            print(f"layout shift from the script's start: max {max(cls):.4f}; in the whole load (the browser painting "
+                  f"the page while it parses): max {max(cls_all):.4f}")  # fmt: skip
 
             ctx = browser.new_context(viewport={"width": 1366, "height": 900})
             page = ctx.new_page()
@@ -164,11 +177,35 @@ def measure(site: Path) -> None:
                   f"({back_ms:.0f} ms to ready)")  # fmt: skip
             ctx.close()
             browser.close()
-            in_page = html.count(b'class="ht-card"')
-            print(f"({in_page:,} bots in the page, {cards} laid out at first)")
+            in_page = html.count(b'<li class="ht-card"')
+            print(f"({in_page:,} cards in the page as served, {cards} laid out at first)")
     finally:
         server.shutdown()
         server.server_close()
+
+
+def sizes(n: int) -> None:
+    """The gallery's files for ``n`` synthetic bots, rendered alone (no images, no MkDocs)."""
+    from generator.config import Settings
+    from generator.normalise import normalise_snapshot
+    from generator.render import Images
+    from generator.snapshot import Snapshot
+
+    with tempfile.TemporaryDirectory() as tmp:
+        cards = Path(tmp) / "cards"
+        corpus.write_snapshot(cards, corpus.generate(n, seed=11), seed=11)
+        snap = Snapshot.open(settings=Settings.from_env().replace(cards=(cards,)))
+        bots = publish.publishable(normalise_snapshot(snap, jobs=None))[0]
+    rising = {b.name: len(b.name) * 7 % 40 - 5 for b in bots}  # a history gives every bot a rise
+    start = time.perf_counter()
+    files = gallery_files(bots, images=Images(thumbs={}, avatars={}), snapshot_date=None, rising=rising)
+    print(f"gallery files for {len(bots):,} bots rendered in {time.perf_counter() - start:.1f} s")
+    for rel in ("index.md", DATA_FILE):
+        data = files[rel].encode()
+        print(f"  {rel}: {len(data) / 1024:,.0f} KB, {len(gzip.compress(data)) / 1024:,.0f} KB gzipped")
+    print("  (index.md before MkDocs wraps it in the theme: see a built site's index.html for the page as served)")
+    lists = [k for k in files if k.startswith(f"{LIST_DIR}/")]
+    print(f"  {len(lists)} list pages of up to {LIST_PAGE} bots, the first {len(files[lists[0]].encode()) / 1024:,.0f} KB")
 
 
 def main() -> None:
@@ -176,7 +213,11 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=5000, help="synthetic bots (default 5000)")
     parser.add_argument("--site", type=Path, default=None, help="measure this built site instead of building one")
     parser.add_argument("--keep", type=Path, default=None, help="build here and keep it (default: a temp dir)")
+    parser.add_argument("--sizes-only", action="store_true", help="render only the gallery's files and print their sizes")
     args = parser.parse_args()
+    if args.sizes_only:
+        sizes(args.n)
+        return
     if args.site:
         measure(args.site)
         return

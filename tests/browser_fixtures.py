@@ -71,6 +71,8 @@ def visit(browser, served_site):
         opened.append((context, watch))
         page.goto(served_site + path)
         page.wait_for_load_state("networkidle")
+        if context_args.get("java_script_enabled", True):  # the gallery has fetched its data file and applied the URL
+            page.wait_for_function("!document.getElementById('ht-gallery') || document.getElementById('ht-gallery').hasAttribute('data-ready')")
         return page, watch
 
     yield _visit

@@ -102,12 +102,23 @@ def test_gallery_state_comes_back_from_the_url_and_empty_state_shows(visit):
 
 
 def test_gallery_lists_every_bot_without_javascript(visit, corpus_site):
+    from generator.render.gallery import SERVED_CARDS
+
     page, _ = visit("", java_script_enabled=False)
-    assert page.locator(".ht-card:visible").count() == len(corpus_site.bots)
+    # The first page of cards is in the page as served (the rest come from the data file, with a script).
+    assert page.locator(".ht-card:visible").count() == min(SERVED_CARDS, len(corpus_site.bots)) < len(corpus_site.bots)
     assert page.is_hidden(".ht-controls") and page.is_hidden(".ht-more")  # controls that could not work are not shown
     # Avatars past the first 12 cards are lazy (and past the first 24 not even in the page as served).
     assert page.locator(".ht-card:nth-child(n+13) img:not([loading=lazy])").count() == 0
     assert page.locator(".ht-card:nth-child(n+13) img[loading=lazy]").count() > 0
+    # Every bot is one click away on the list pages the gallery links, each once.
+    found: list[str] = []
+    for href in page.eval_on_selector_all(".ht-pages a", "as => as.map(a => a.href)"):
+        page.goto(href)
+        found += [h.split("/bots/")[1].rstrip("/") for h in page.eval_on_selector_all(".ht-all__list a", "as => as.map(a => a.href)")]
+    assert sorted(found) == sorted(b.name for b in corpus_site.bots)
+    page.locator(".ht-all__list a").first.click()
+    page.wait_for_url("**/bots/*/")
 
 
 def test_material_search_finds_a_bot_by_handle(visit):

@@ -229,25 +229,37 @@ def test_cards_show_the_figure_of_the_sort(visit, corpus_site):
     assert re.fullmatch(r"created \d{1,2} \w{3} \d{4}", page.locator(".ht-card:first-child .ht-f").inner_text())
 
 
-@pytest.mark.xfail(strict=False, reason="a small shift (< 0.005) after the script starts shows up in some loaded full-suite runs; cause not found yet (issue 13)")
+#: CPU slow-down while the page loads in the layout-shift test: a loaded machine's
+#: conditions, where the browser paints the page in pieces while it parses it.
+SLOW_CPU = 4
+
+
 def test_no_layout_shift_when_the_script_starts(browser, served_site):
+    """No shift from the moment gallery.js starts (its "ht-gallery-start" mark) until it has applied the view.
+
+    Shifts before that mark are the browser's progressive rendering of a page
+    it is still parsing, not the script's. Each shift is recorded with its
+    time and compared with the mark only at the end: an observer callback can
+    run before the script has started (on a loaded machine it often does),
+    and then no mark exists yet to compare with.
+    """
     for view in ("grid", "list"):
         context = browser.new_context(viewport={"width": 1366, "height": 900})
         page = context.new_page()
+        context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": SLOW_CPU})
         page.add_init_script(
-            # Shifts from the moment gallery.js starts (its "ht-gallery-start" mark): the
-            # browser's own progressive rendering of the page while it parses is not the script's.
-            "window.__cls = 0; new PerformanceObserver(l => l.getEntries().forEach(e => {"
-            " const start = performance.getEntriesByName('ht-gallery-start')[0];"
-            " if (!e.hadRecentInput && (!start || e.startTime >= start.startTime)) window.__cls += e.value; }))"
+            "window.__shifts = []; new PerformanceObserver(l => l.getEntries().forEach(e => {"
+            " if (!e.hadRecentInput) window.__shifts.push([e.startTime, e.value]); }))"
             ".observe({type: 'layout-shift', buffered: true});"
             f" localStorage.setItem('ht-gallery-view', '{view}');"
         )
         page.goto(served_site)
-        page.wait_for_selector("#ht-gallery[data-ready]")
+        page.wait_for_selector("#ht-gallery[data-ready]", state="attached")
         page.wait_for_load_state("networkidle")
         page.wait_for_timeout(200)
-        assert page.evaluate("window.__cls") == 0, view
+        start = page.evaluate("performance.getEntriesByName('ht-gallery-start')[0].startTime")
+        shifts = page.evaluate("window.__shifts")
+        assert [v for t, v in shifts if t >= start] == [], (view, start, shifts)
         context.close()
 
 
@@ -268,6 +280,39 @@ def test_without_javascript_only_the_first_images_load(browser, served_site, cor
     assert page.locator(f".ht-card:nth-child(n+{SERVED_IMAGES + 1}) img[data-src]").count() > 0
     sizes = page.eval_on_selector_all(".ht-card img", "is => is.every(i => i.getAttribute('width') && i.getAttribute('height'))")
     assert sizes
+    context.close()
+
+
+def test_cards_the_script_builds_are_the_cards_the_page_serves(browser, served_site):
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    served = page.request.get(served_site).text()
+
+    def no_cards(r):  # the gallery without its server-rendered cards: the script builds every one
+        response = r.fetch()
+        r.fulfill(response=response, body=re.sub(r'<li class="ht-card">.*?</li>\n?', "", response.text()))
+
+    page.route(re.compile(r".*/(\?.*)?$"), no_cards)
+    page.goto(served_site)
+    page.wait_for_selector("#ht-gallery[data-ready]", state="attached")
+    outer = "cs => cs.map(c => c.outerHTML.replaceAll(' data-src=', ' src=').replaceAll(' loading=\"lazy\"', ''))"
+    built = page.eval_on_selector_all(".ht-card", outer)
+    expected = page.evaluate(  # the cards as served, parsed by the same browser (no script runs on them)
+        f"html => ({outer})([...new DOMParser().parseFromString(html, 'text/html').querySelectorAll('.ht-card')])", served
+    )
+    assert len(expected) > 100 and built[: len(expected)] == expected
+    assert any("<img " in c for c in expected) and any("ht-face--more" in c or "CYBORG" in c for c in expected)
+    context.close()
+
+
+def test_without_its_data_file_the_gallery_says_so_and_keeps_its_first_page(browser, served_site):
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    page.route("**/gallery.json*", lambda r: r.fulfill(status=500, body="no"))
+    page.goto(served_site)
+    page.wait_for_selector("#ht-gallery[data-error]", state="attached")
+    assert page.is_visible(".ht-error") and page.locator(".ht-card:visible").count() > 100
+    assert page.locator(".ht-pages a").count() >= 1 and not page.evaluate("document.getElementById('ht-gallery').hasAttribute('data-ready')")
     context.close()
 
 

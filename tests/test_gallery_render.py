@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 import dataclasses
+import hashlib
+import json
+import re
 from types import SimpleNamespace
 
 from generator.models import Bot, HubMeta, User
@@ -39,7 +40,7 @@ def test_rising_sort_is_offered_only_with_a_history_and_unknown_sorts_last():
     assert "rising" not in [k for k, _ in gallery.context(bots, images=NO_IMAGES, snapshot_date=None)["sorts"]]
     ctx = gallery.context(bots, images=NO_IMAGES, snapshot_date=None, rising={"a": 5})
     assert "rising" in [k for k, _ in ctx["sorts"]]
-    assert {c["bot"].name: c["rising"] for c in ctx["cards"]} == {"a": 5, "b": None, "c": None}
+    assert {c["name"]: c["r"] for c in ctx["cards"]} == {"a": 5, "b": None, "c": None}
 
 
 def test_card_text_is_escaped_and_unknown_figures_say_unknown():
@@ -81,3 +82,45 @@ def test_opening_words_of_the_predict_stage_sample():
     assert text.startswith("My dream is to own a boat and sail") and text.endswith("…")
     assert len(text) <= gallery.SAY_CHARS + 1
     assert gallery.first_sample(SimpleNamespace(samples=SimpleNamespace(prompt="x", chosen="  "))) is None
+
+
+def test_the_data_file_has_every_bot_in_the_default_order_and_the_page_only_the_first():
+    bots = [_bot(f"b{i:03d}", downloads=i % 7 or None, likes=i) for i in range(gallery.SERVED_CARDS + 10)]
+    bots.append(_bot("x-y", kind="cyborg", users=2, downloads=99))
+    files = gallery.gallery_files(bots, images=NO_IMAGES, snapshot_date=None)
+    data = json.loads(files[gallery.DATA_FILE])
+    order = [b.name for b in gallery.sort_bots(bots, key="downloads")]
+    assert data["v"] == gallery.DATA_VERSION and data["name"] == order
+    assert all(len(column) == len(bots) for key, column in data.items() if key not in ("v", "kinds", "eras", "colours"))
+    at = order.index("x-y")
+    assert data["kinds"][data["k"][at]] == "cyborg" and data["n"][at] == 2 and data["dn"][at] == "X & Y"
+    assert data["s"][at] is None  # the script derives "x-y X & Y x y X Y" itself (derived_search)
+    assert data["d"][order.index("b007")] is None and data["l"][order.index("b007")] == 7  # unknown is null, never 0
+    assert [data["colours"][c] for c, _ in data["f"][at]] == [f.colour for f in gallery.card_faces(bots[-1], images=NO_IMAGES)[0]]
+    page = files["index.md"]
+    assert page.count('<li class="ht-card">') == gallery.SERVED_CARDS
+    assert re.findall(r'<span class="ht-card__handle">@([^<]+)</span>', page) == order[: gallery.SERVED_CARDS]
+    # The page names the data file by its bytes, so a cached old file is never read with a new page.
+    version = re.search(r'data-data="gallery\.json\?v=([0-9a-f]{12})"', page).group(1)
+    assert version == hashlib.sha256(files[gallery.DATA_FILE].rstrip("\n").encode()).hexdigest()[:12]
+    changed = gallery.gallery_files([*bots[:-1], _bot("x-y", kind="cyborg", users=2, downloads=98)], images=NO_IMAGES, snapshot_date=None)
+    assert version not in changed["index.md"]
+
+
+def test_search_words_the_script_cannot_derive_are_in_the_data_file():
+    odd = dataclasses.replace(_bot("a-b", kind="cyborg", users=2), handles=("b", "a"))  # handles not in the name's order
+    data = gallery.gallery_data([gallery.card(odd, images=NO_IMAGES, rising={})])
+    assert data["s"] == [gallery.search_words(odd)] and gallery.search_words(odd) != gallery.derived_search("a-b", "A & B")
+
+
+def test_list_pages_reach_every_bot_once_in_the_default_order():
+    bots = [_bot(f"b{i:02d}", downloads=i) for i in range(20)]
+    files = gallery.gallery_files(bots, images=NO_IMAGES, snapshot_date=None, list_page=7)
+    pages = sorted(k for k in files if k.startswith(f"{gallery.LIST_DIR}/"))
+    assert pages == ["all/1.md", "all/2.md", "all/3.md"]
+    listed = [n for k in ("all/1.md", "all/2.md", "all/3.md") for n in re.findall(r'href="\.\./\.\./bots/([^/]+)/"', files[k])]
+    assert listed == [b.name for b in gallery.sort_bots(bots, key="downloads")]
+    assert '<ol class="ht-all__list" start="8">' in files["all/2.md"] and '<span aria-current="page">2</span>' in files["all/2.md"]
+    assert re.findall(r'href="all/(\d+)/"', files["index.md"]) == ["1", "2", "3"]  # the gallery links every one
+    one = gallery.gallery_files(bots[:3], images=NO_IMAGES, snapshot_date=None, list_page=7)
+    assert [k for k in one if k.startswith("all/")] == ["all/1.md"] and "ht-pager" not in one["all/1.md"]

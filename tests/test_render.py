@@ -76,8 +76,12 @@ def test_hostile_values_are_text_in_every_html_context(hostile_site):
 def test_hostile_values_in_gallery_account_front_matter_and_data(hostile_site):
     docs, out = hostile_site
     gallery = BeautifulSoup((out / "index.html").read_text(encoding="utf-8"), "html.parser")
-    card = gallery.select_one('li.ht-card[data-k="cyborg"]')
-    assert EVIL in card["data-s"] and card.select_one(".ht-card__name").get_text().startswith(EVIL)
+    card = gallery.select_one("li.ht-card:has(.ht-badge--cyborg)")
+    assert card.select_one(".ht-card__name").get_text().startswith(EVIL)
+    # The gallery's data file holds the name as JSON text (the script only ever writes it as text).
+    cards = json.loads((docs / "gallery.json").read_text(encoding="utf-8"))
+    at = cards["name"].index("evil-other")
+    assert cards["dn"][at].startswith(EVIL) and EVIL in (cards["s"][at] or cards["dn"][at])
     account = BeautifulSoup((out / "accounts/evil/index.html").read_text(encoding="utf-8"), "html.parser")
     assert EVIL in account.select_one("table").get_text()
     _, front = get_data((docs / "bots/evil-other.md").read_text(encoding="utf-8"))  # as MkDocs reads it

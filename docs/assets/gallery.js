@@ -1,8 +1,10 @@
 /* The gallery's search, filters, sort and views, and the accounts index's search.
  *
- * The page already lists every bot (server-rendered, so it works without
- * JavaScript) with its controls and option counts; this script ranks, filters
- * and reorders those cards. The view lives in the URL
+ * The page as served holds the controls with their option counts and the
+ * first page of cards; every bot is in the data file (data-data, columns
+ * written by generator/render/gallery.py), which this script fetches, then
+ * ranks, filters and sorts, building each further card (buildCard, the same
+ * markup as the template) only when it is shown. The view lives in the URL
  * (?search=&kind=&n=&era=&year=&sort=&view=), so it can be shared and a
  * reload restores it; not ?q=, which Material takes to open its own search
  * dialog. A committed change (a filter, the sort, the view, a search once
@@ -39,34 +41,99 @@
   var FUZZY_MIN = 4;
   var STATE_DELAY = 150; // ms between saves of the scroll position into history.state
 
-  function num(value) {
-    return value === undefined || value === "" ? null : Number(value);
-  }
   var WORD_RE = /[\p{L}\p{N}]+/gu;
   function tokens(text) {
     return text.toLowerCase().match(WORD_RE) || [];
   }
 
-  var items = Array.prototype.map.call(list.children, function (el, i) {
-    var d = el.dataset;
-    var nameEl = el.querySelector(".ht-card__name");
-    var handleEl = el.querySelector(".ht-card__handle");
-    var name = handleEl.textContent.slice(1).toLowerCase();
-    var text = (d.s || "").toLowerCase();
-    var n = Number(d.n);
-    return {
-      id: i, el: el, nameEl: nameEl, img: el.querySelector("img[data-src]"), handleEl: handleEl, slot: el.querySelector(".ht-f"),
-      displayName: nameEl.textContent, name: name, handles: name.split("-"),
-      text: text, words: tokens(text),
-      kind: d.k, n: n >= 4 ? "4" : String(n), era: d.e, year: d.y,
-      d: num(d.d), l: num(d.l), c: num(d.c), u: num(d.u), t: num(d.t), r: num(d.r),
-      hl: "", figure: null,
-    };
-  });
-  var byName = items.slice().sort(function (a, b) {
-    return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
-  });
-  byName.forEach(function (item, i) { item.rank = i; });
+  var DATA_VERSION = 1; // gallery.py's DATA_VERSION
+  var items = null; // every bot, in the default sort's order, once the data file is in
+  var byName = null;
+
+  /* gallery.py's derived_search: the words a card is found by, unless the data file says otherwise. */
+  function searchText(name, display) {
+    var parts = [name, display].concat(name.split("-"), display !== name ? display.split(" & ") : []);
+    var seen = {}, out = [];
+    parts.forEach(function (p) { if (!Object.prototype.hasOwnProperty.call(seen, p)) { seen[p] = true; out.push(p); } });
+    return out.join(" ");
+  }
+  function makeItems(data) {
+    var out = [];
+    for (var i = 0; i < data.name.length; i++) {
+      var name = data.name[i], display = data.dn[i] || name;
+      var text = (data.s[i] === null ? searchText(name, display) : data.s[i]).toLowerCase();
+      var n = data.n[i];
+      out.push({
+        id: i, el: null, nameEl: null, handleEl: null, slot: null, img: null,
+        displayName: display, name: name.toLowerCase(), slug: name, handles: name.toLowerCase().split("-"),
+        text: text, words: tokens(text),
+        kind: data.kinds[data.k[i]], accounts: n, n: n >= 4 ? "4" : String(n), era: data.eras[data.e[i]],
+        year: data.y[i] === null ? "" : String(data.y[i]),
+        d: data.d[i], l: data.l[i], c: data.c[i], u: data.u[i], t: data.t[i], r: data.r[i],
+        say: data.say[i], faces: data.f[i], colours: data.colours,
+        hl: "", figure: null,
+      });
+    }
+    return out;
+  }
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+  function countText(value) { return value === null ? "unknown" : fmt(value); }
+  /* A card exactly as generator/templates/gallery.md.j2 writes one shown later than the first (lazy avatars). */
+  function buildCard(item) {
+    var li = el("li", "ht-card"), a = el("a"), top = el("span", "ht-card__top");
+    a.setAttribute("href", "bots/" + item.slug + "/");
+    var faces = item.faces, colours = item.colours;
+    top.setAttribute("style", "--a:" + colours[faces[0][0]] + ";--b:" + colours[faces[faces.length - 1][0]]);
+    top.setAttribute("aria-hidden", "true");
+    faces.forEach(function (f) {
+      var face = el("span", "ht-face", f[1]);
+      face.setAttribute("style", "--ht-face:" + colours[f[0]]);
+      if (f[2]) {
+        var img = el("img");
+        img.setAttribute("src", f[2]);
+        img.setAttribute("width", "56");
+        img.setAttribute("height", "56");
+        img.setAttribute("alt", "");
+        img.setAttribute("loading", "lazy");
+        img.setAttribute("decoding", "async");
+        face.appendChild(img);
+      }
+      top.appendChild(face);
+    });
+    if (item.accounts > faces.length) top.appendChild(el("span", "ht-face ht-face--more", "+" + (item.accounts - faces.length)));
+    a.appendChild(top);
+    a.appendChild(el("span", "ht-card__name", item.displayName));
+    a.appendChild(el("span", "ht-card__handle", "@" + item.slug));
+    if (item.say) a.appendChild(el("span", "ht-card__say", item.say));
+    var meta = el("span", "ht-card__meta");
+    meta.appendChild(el("span", "ht-badge ht-badge--" + item.kind, item.kind === "cyborg" ? "CYBORG" : "BOT"));
+    meta.appendChild(document.createTextNode((item.accounts > 1 ? " " + item.accounts + " accounts" : "") + " "));
+    meta.appendChild(el("span", "ht-d", "↓ " + countText(item.d)));
+    meta.appendChild(document.createTextNode(" "));
+    meta.appendChild(el("span", "ht-l", "♥ " + countText(item.l)));
+    meta.appendChild(document.createTextNode(" "));
+    meta.appendChild(el("span", "ht-f"));
+    a.appendChild(meta);
+    li.appendChild(a);
+    return li;
+  }
+  /* Gives `item` its element: the server-rendered card of the first page, else a new one. */
+  function adopt(item, li) {
+    item.el = li;
+    item.nameEl = li.querySelector(".ht-card__name");
+    item.handleEl = li.querySelector(".ht-card__handle");
+    item.slot = li.querySelector(".ht-f");
+    item.imgs = li.querySelectorAll("img[data-src]");
+  }
+  function card(item) {
+    if (!item.el) adopt(item, buildCard(item));
+    return item.el;
+  }
 
   // --- The query ------------------------------------------------------------
 
@@ -93,7 +160,7 @@
   var mini = null;
   var miniLoading = false;
   function loadMini() {
-    if (mini || miniLoading) return;
+    if (mini || miniLoading || !items) return;
     miniLoading = true;
     var script = document.createElement("script");
     script.src = root.dataset.minisearch;
@@ -253,7 +320,7 @@
   // --- Applying the state ---------------------------------------------------
 
   var limit = PAGE;
-  var order = items;
+  var order = null;
   var currentSort = null;
   var options = {};
   FILTERS.forEach(function (f) {
@@ -272,6 +339,7 @@
   }
 
   function apply() {
+    if (!items) return; // the data file is not in yet: start() applies the URL, which commit() keeps
     var s = state();
     if (s.sort !== currentSort) {
       order = sorted(s.sort);
@@ -316,7 +384,11 @@
     var hlKey = words.join(" ");
     var frag = document.createDocumentFragment();
     shown.forEach(function (item) {
-      if (item.img) { item.img.src = item.img.getAttribute("data-src"); item.img = null; }
+      card(item);
+      if (item.imgs) {
+        for (var m = 0; m < item.imgs.length; m++) item.imgs[m].src = item.imgs[m].getAttribute("data-src");
+        item.imgs = null;
+      }
       setFigure(item, s.sort);
       highlight(item, words, hlKey);
       frag.appendChild(item.el);
@@ -402,6 +474,7 @@
   var restoredAt = null;
 
   function restore() {
+    if (!items) return;
     restoreForm();
     typing = false;
     var st = history.state && history.state.ht ? history.state : null;
@@ -439,9 +512,41 @@
 
   window.addEventListener("popstate", restore);
   if ("scrollRestoration" in history) history.scrollRestoration = "manual";
-  restore();
-  root.setAttribute("data-ready", "");
-  if (window.performance && performance.mark) performance.mark("ht-gallery-ready");
+
+  // --- Start: the data file, then the view the URL and history.state say ---
+
+  function start(data) {
+    if (!data || data.v !== DATA_VERSION || !data.name) throw new Error("gallery data file: not version " + DATA_VERSION);
+    items = makeItems(data);
+    byName = items.slice().sort(function (a, b) {
+      return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+    });
+    byName.forEach(function (item, i) { item.rank = i; });
+    order = items;
+    // The cards in the page are the data's first ones, in order: keep them.
+    var served = list.children;
+    for (var i = 0; i < served.length && i < items.length; i++) {
+      var handle = served[i].querySelector(".ht-card__handle");
+      if (!handle || handle.textContent !== "@" + items[i].slug) break;
+      adopt(items[i], served[i]);
+    }
+    restore();
+    if (document.activeElement === input) loadMini();
+    root.setAttribute("data-ready", "");
+    if (window.performance && performance.mark) performance.mark("ht-gallery-ready");
+  }
+  fetch(root.dataset.data, { credentials: "same-origin" })
+    .then(function (r) {
+      if (!r.ok) throw new Error("HTTP " + r.status + " for " + r.url);
+      return r.json();
+    })
+    .then(start)
+    .catch(function (e) {
+      // The first page and the list pages still work; say why the rest does not.
+      root.querySelector(".ht-error").hidden = false;
+      root.setAttribute("data-error", "");
+      if (window.console) console.error("gallery: " + e.message);
+    });
 })();
 
 /* The accounts index: filter the server-rendered list as you type (by

@@ -36,7 +36,7 @@ from ..snapshot import data_date as snapshot_date  # the data's part of the one 
 from ..models import Bot
 from .data import CSV_FIELDS, FEED_SIZE, bots_csv, bots_json, feed_json
 from .escape import clean, csv_cell, environment, front_matter, http_url, one_line
-from .gallery import SORTS, SortKey, gallery_page, sort_bots
+from .gallery import SORTS, SortKey, gallery_files, gallery_page, sort_bots
 from .accounts_index import accounts_index_page
 from .pages import Face, Images, _account_page, _bot_page, face, user_for
 from .quality import write_quality
@@ -80,8 +80,10 @@ def render_docs(
     day = snapshot_day or snapshot_date(bots)
     trends = trends or {}
     rising = {name: t.rising for name, t in trends.items() if t.rising is not None}
-    gallery = gallery_page(bots, images=images, snapshot_date=day, rising=rising)
-    written = [writer.write("index.md", gallery, owner="the gallery")]
+    written = [
+        writer.write(rel, text, owner="the gallery")
+        for rel, text in gallery_files(bots, images=images, snapshot_date=day, rising=rising).items()
+    ]
     for bot in bots:
         trend = trends.get(bot.name)
         page = _bot_page(bot, images=images, snapshot_date=day, spark=history.sparkline(trend) if trend else None)

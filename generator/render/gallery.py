@@ -1,14 +1,22 @@
-"""The gallery page: one card per bot, the filters with their counts, the sorts.
+"""The gallery page: the first cards, the filters with their counts, the sorts; its data file; its list pages.
 
 Everything a visitor sees before ``docs/assets/gallery.js`` runs is decided
-here, so the script only ranks, filters and reorders: the controls, the
-option counts and every card's figures are server-rendered, and the page
-does not move when the script starts. The script reads each card's
-``data-*`` attributes (see :func:`card`), so the two must agree on them.
+here: the controls, the option counts and the first :data:`SERVED_CARDS`
+cards of the default sort are server-rendered, so the page does not move
+when the script starts. Every bot, those first ones included, is in the
+data file :data:`DATA_FILE` (:func:`gallery_data`: one column per field the
+cards and filters need), which the script fetches and builds the other cards
+from, exactly as the template writes them (the two must agree: a browser
+test compares them). Without JavaScript every bot is still reachable: the
+gallery links plain-HTML pages of :data:`LIST_PAGE` bots each
+(``all/<k>/``, :func:`list_pages`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import math
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -16,8 +24,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from ..faces import INITIALS_COLOURS
 from ..models import ERA_LABELS, ERAS, Bot, parse_when
-from .escape import clean, environment, front_matter
+from .escape import clean, environment, front_matter, one_line
 from .pages import Face, Images, face
 
 #: Gallery sort keys; the first is the default (and the server-rendered order).
@@ -31,8 +40,21 @@ SORTS: tuple[tuple[SortKey, str], ...] = (
     ("kept", "Most tweets kept"),
     ("name", "Name"),
 )
-#: Cards laid out before "Show more" (gallery.js has the same PAGE).
+#: Cards laid out before "Show more" (the script reads it from the page).
 PAGE = 120
+#: Cards in the page as served: the default sort's first page. The script
+#: builds the others from :data:`DATA_FILE` when it shows them.
+SERVED_CARDS = PAGE
+#: The data file of every bot, fetched by the script (beside ``index.md``).
+DATA_FILE = "gallery.json"
+#: Bumped when the data file's columns change, so an old script never misreads a new file.
+DATA_VERSION = 1
+#: Bots on each plain-HTML list page, ``LIST_DIR/<k>/`` (every bot without JavaScript).
+LIST_PAGE = 500
+LIST_DIR = "all"
+#: The card-template filter's values, in the data file's ``e`` column by position.
+ERA_VALUES: tuple[str, ...] = (*ERAS, "unknown")
+KINDS: tuple[str, ...] = ("bot", "cyborg")
 #: Cards whose avatars load at once; the rest are ``loading="lazy"``.
 EAGER_IMAGES = 12
 #: Cards whose avatars are in the page as served. Browsers load every image at
@@ -76,11 +98,6 @@ def when(value: str | datetime | None) -> float | None:
     """Seconds since the epoch of an ISO date-time (:func:`generator.models.parse_when`), else ``None``."""
     parsed = parse_when(value)
     return parsed.timestamp() if parsed else None
-
-
-def _timestamp(value: str | datetime | None) -> str:
-    t = when(value)
-    return "" if t is None else str(int(t))
 
 
 def sort_value(bot: Bot, key: SortKey, *, rising: Mapping[str, int] | None = None) -> float | None:
@@ -163,28 +180,85 @@ def card_faces(bot: Bot, *, images: Images) -> tuple[list[Face], int]:
     return faces, max(0, n_accounts(bot) - len(faces))
 
 
-def card(bot: Bot, *, images: Images, rising: Mapping[str, int], index: int) -> dict[str, Any]:
-    """What the template writes for one bot."""
+def derived_search(name: str, display: str) -> str:
+    """The search words the script derives from a card's name and display name (gallery.js ``searchText``).
+
+    The data file carries a bot's words only when they differ from these.
+
+    >>> derived_search("dril-ye", "lexi & ye")
+    'dril-ye lexi & ye dril ye lexi'
+    """
+    parts = [name, display, *name.split("-"), *(display.split(" & ") if display != name else [])]
+    return " ".join(dict.fromkeys(parts))
+
+
+def card(bot: Bot, *, images: Images, rising: Mapping[str, int]) -> dict[str, Any]:
+    """One bot as the cards and filters need it: what the template writes and the data file holds."""
     n = n_accounts(bot)
     created = bot.created
     faces, more = card_faces(bot, images=images)
+    display = one_line(bot.display_name)  # no line break: a blank line would end the raw HTML block
+    search = search_words(bot)
     return {
-        "bot": bot,
-        "search": search_words(bot),
-        "year": created.year if created else "",
-        "created": _timestamp(created),
-        "updated": _timestamp(bot.hub.last_modified),
-        "kept": bot.totals["tweets_kept"],
-        "rising": rising.get(bot.name),
+        "name": bot.name,
+        "display": display,
+        "search": search,
+        "derived": search == derived_search(bot.name, display),
+        "kind": bot.kind,
+        "n": n,
+        "era": bot.era,
+        "year": created.year if created else None,
+        "d": bot.hub.downloads,
+        "l": bot.hub.likes,
+        "c": _seconds(created),
+        "u": _seconds(bot.hub.last_modified),
+        "t": bot.totals["tweets_kept"],
+        "r": rising.get(bot.name),
         "faces": faces,
         "more": more,
         # The band above the faces: the faces' own colours, so a cyborg's mixes its accounts'.
         "band": (faces[0].colour, faces[-1].colour),
-        "eager": index < EAGER_IMAGES,
-        "served": index < SERVED_IMAGES,
-        "n": n,
-        "accounts": "1 account" if n == 1 else f"{n} accounts",
         "say": opening_words(clean(first_sample(bot) or "") or None),
+    }
+
+
+def _seconds(value: str | datetime | None) -> int | None:
+    t = when(value)
+    return None if t is None else int(t)
+
+
+def gallery_data(cards: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The data file: one column per field, the bots in the default sort's order.
+
+    ``name``, ``dn`` (display name, ``""`` when it is the name), ``s`` (search
+    words, ``null`` when :func:`derived_search` gives them), ``k`` and ``e``
+    (positions in ``kinds`` and ``eras``), ``n`` (accounts), ``y`` (year
+    made), ``d`` downloads, ``l`` likes, ``c`` created and ``u`` updated
+    (seconds since the epoch), ``t`` tweets kept, ``r`` rise, ``say``
+    (opening words), ``f`` (faces: ``[colour, initials]`` or ``[colour,
+    initials, avatar]``, the colour a position in ``colours``); ``null``
+    where a figure is unknown.
+    """
+    colours = {c: i for i, c in enumerate(INITIALS_COLOURS)}
+
+    def faces(c: Mapping[str, Any]) -> list[list[Any]]:
+        return [[colours[f.colour], f.initials, *([f.src] if f.src else [])] for f in c["faces"]]
+
+    return {
+        "v": DATA_VERSION,
+        "kinds": list(KINDS),
+        "eras": list(ERA_VALUES),
+        "colours": list(INITIALS_COLOURS),
+        "name": [c["name"] for c in cards],
+        "dn": ["" if c["display"] == c["name"] else c["display"] for c in cards],
+        "s": [None if c["derived"] else c["search"] for c in cards],
+        "k": [KINDS.index(c["kind"]) for c in cards],
+        "e": [ERA_VALUES.index(c["era"]) if c["era"] in ERA_VALUES else ERA_VALUES.index("unknown") for c in cards],
+        "n": [c["n"] for c in cards],
+        "y": [c["year"] for c in cards],
+        **{key: [c[key] for c in cards] for key in ("d", "l", "c", "u", "t", "r")},
+        "say": [c["say"] for c in cards],
+        "f": [faces(c) for c in cards],
     }
 
 
@@ -214,22 +288,23 @@ def context(
     images: Images,
     snapshot_date: str | None,
     rising: Mapping[str, int] | None = None,
+    data_url: str = DATA_FILE,
+    list_page: int = LIST_PAGE,
 ) -> dict[str, Any]:
-    """The template context of the gallery page.
+    """The template context of the gallery page, with every card (``all_cards``) in the default order.
 
-    ``rising`` maps
-    a bot to its gain in downloads over the last nights (from
+    ``rising`` maps a bot to its gain in downloads over the last nights (from
     :mod:`generator.history`); without it, the "Rising" sort is not offered.
     """
     rising = dict(rising or {})
     default = SORTS[0][0]
-    cards = [
-        card(bot, images=images, rising=rising, index=i)
-        for i, bot in enumerate(sort_bots(bots, key=default, rising=rising))
-    ]
+    cards = [card(bot, images=images, rising=rising) for bot in sort_bots(bots, key=default, rising=rising)]
+    for i, c in enumerate(cards[:SERVED_CARDS]):
+        c["served"], c["eager"] = i < SERVED_IMAGES, i < EAGER_IMAGES
     sorts = [(k, label) for k, label in SORTS if k != "rising" or rising]
     return {
-        "cards": cards,
+        "all_cards": cards,
+        "cards": cards[:SERVED_CARDS],
         "total": len(bots),
         "filters": filters(bots),
         "sorts": sorts,
@@ -237,13 +312,55 @@ def context(
         "page": PAGE,
         "shown": min(PAGE, len(bots)),
         "snapshot_date": snapshot_date,
+        "data_url": data_url,
+        "list_pages": list(range(1, math.ceil(len(bots) / list_page) + 1)),
+        "list_page": list_page,
+        "list_dir": LIST_DIR,
     }
 
 
 def gallery_page(
     bots: Sequence[Bot], *, images: Images, snapshot_date: str | None, rising: Mapping[str, int] | None = None
 ) -> str:
-    """``docs/index.md``: the gallery."""
-    ctx = context(bots, images=images, snapshot_date=snapshot_date, rising=rising)
+    """``docs/index.md``: the gallery (see :func:`gallery_files` for it and its data and list pages)."""
+    return gallery_files(bots, images=images, snapshot_date=snapshot_date, rising=rising)["index.md"]
+
+
+def _page(ctx: Mapping[str, Any]) -> str:
     meta = {"title": "Gallery", "search": {"exclude": True}, "hide": ["navigation", "toc"]}
     return front_matter(meta) + environment().get_template("gallery.md.j2").render(ctx)
+
+
+def list_pages(
+    cards: Sequence[Mapping[str, Any]], *, per_page: int = LIST_PAGE
+) -> dict[str, str]:
+    """``all/<k>.md``: every bot, ``per_page`` a page, in the gallery's default order, as plain links."""
+    pages = max(1, math.ceil(len(cards) / per_page))
+    template = environment().get_template("gallery_list.md.j2")
+    out = {}
+    for k in range(1, pages + 1):
+        chunk = cards[(k - 1) * per_page : k * per_page]
+        meta = {"title": f"All bots, page {k} of {pages}", "search": {"exclude": True}, "hide": ["navigation", "toc"]}
+        out[f"{LIST_DIR}/{k}.md"] = front_matter(meta) + template.render(
+            cards=chunk, k=k, pages=pages, first=(k - 1) * per_page + 1, total=len(cards), per_page=per_page
+        )
+    return out
+
+
+def gallery_files(
+    bots: Sequence[Bot],
+    *,
+    images: Images,
+    snapshot_date: str | None,
+    rising: Mapping[str, int] | None = None,
+    list_page: int = LIST_PAGE,
+) -> dict[str, str]:
+    """Every file of the gallery, path under ``docs/`` -> text: ``index.md``, :data:`DATA_FILE` and the list pages.
+
+    The page asks for the data file by a URL that changes with its bytes, so
+    a browser never pairs a new page with an old cached file.
+    """
+    ctx = context(bots, images=images, snapshot_date=snapshot_date, rising=rising, list_page=list_page)
+    data = json.dumps(gallery_data(ctx["all_cards"]), ensure_ascii=False, separators=(",", ":"))
+    ctx["data_url"] = f"{DATA_FILE}?v={hashlib.sha256(data.encode('utf-8')).hexdigest()[:12]}"
+    return {"index.md": _page(ctx), DATA_FILE: data + "\n", **list_pages(ctx["all_cards"], per_page=list_page)}
