@@ -254,3 +254,98 @@ def test_a_bot_that_fails_to_draw_is_reported_and_the_rest_go_on(tmp_path, monke
     assert "dril" not in json.loads((tmp_path / ".manifest.json").read_text())["bots"]
     monkeypatch.setattr(thumbnails.draw, "_draw", real_draw)
     assert set(draw_thumbnails(changed, out_dir=tmp_path, jobs=1)) == {"dril", "kanyewest-yamada"}
+
+
+# --- the drawing shortcuts give the pixels matplotlib's own drawing gives ---------------
+
+
+def _shortcut_cards() -> list:
+    bots = _bots() + [make_bot(f"hard{i}", [(f"hard{i}", n, 1, 1, 1)]) for i, n in enumerate(HARD_NAMES)]
+    return [thumbnails.card._card(b, None, None) for b in bots]
+
+
+def _pixels_of(card, monkeypatch, *, plain: bool) -> bytes:
+    """The RGBA pixels of ``card``: with the shortcuts, or (``plain``) by matplotlib's own drawing."""
+    import numpy as np
+
+    from generator.thumbnails import canvas
+
+    grabbed = []
+
+    def png(self):
+        if plain:
+            self.fig.canvas.draw()
+        else:
+            self._draw()
+        grabbed.append(np.asarray(self.fig.canvas.buffer_rgba()).tobytes())
+        return b""
+
+    with monkeypatch.context() as m:
+        m.setattr(canvas._Canvas, "png", png)
+        if plain:  # matplotlib's text drawing, no cached glyphs or layouts
+            m.setattr(canvas._Renderer, "draw_text", canvas.RendererAgg.draw_text)
+        thumbnails._draw(card)
+    return grabbed[0]
+
+
+def test_cached_glyphs_and_the_copied_background_give_matplotlibs_own_pixels(monkeypatch):
+    from generator.thumbnails import canvas
+
+    with thumbnails.mpl_style():
+        for card in _shortcut_cards():
+            canvas._Renderer._glyphs.clear()  # drawn cold, then again from the caches
+            cold = _pixels_of(card, monkeypatch, plain=False)
+            warm = _pixels_of(card, monkeypatch, plain=False)
+            plain = _pixels_of(card, monkeypatch, plain=True)
+            assert cold == warm == plain, card.id
+        assert canvas._Renderer._glyphs and canvas._backgrounds  # the caches were used
+
+
+def test_glyph_and_layout_caches_stay_within_their_bounds(monkeypatch):
+    from generator.thumbnails import canvas
+
+    monkeypatch.setattr(canvas, "MAX_CACHED_GLYPHS", 50)
+    monkeypatch.setattr(canvas, "MAX_CACHED_LAYOUTS", 5)
+    canvas._Renderer._glyphs.clear()
+    canvas._Renderer._layouts.clear()
+    with thumbnails.mpl_style():
+        for card in _shortcut_cards():
+            thumbnails._draw(card)
+            assert len(canvas._Renderer._glyphs) <= 50 and len(canvas._Renderer._layouts) <= 5
+    canvas._Renderer._glyphs.clear()
+    canvas._Renderer._layouts.clear()
+
+
+def test_the_palette_keeps_flat_colours_exact_and_shades_close(monkeypatch):
+    """Every colour a card is drawn in is in the palette exactly; anti-aliased pixels move little."""
+    import io
+
+    import numpy as np
+
+    from generator.faces import INITIALS_COLOURS
+    from generator.thumbnails import canvas
+
+    palette = {tuple(c) for c in canvas._card_palette().tolist()}
+    drawn = [canvas.INK, canvas.MUTED, canvas.FAINT, canvas.PAPER, canvas.PAGE, *canvas.BADGE_COLOURS.values(),
+             *canvas.COUNT_COLOURS.values(), *INITIALS_COLOURS]  # fmt: skip
+    assert {canvas._rgb(c) for c in drawn} <= palette
+    assert len(palette) < 256
+    seen = []
+    real_png = canvas._Canvas.png
+
+    def png(self):
+        data = real_png(self)
+        rgb = np.asarray(self.fig.canvas.buffer_rgba())[..., :3].astype(int)
+        with Image.open(io.BytesIO(data)) as im:
+            assert im.mode == "P"
+            out = np.asarray(im.convert("RGB")).astype(int)
+        seen.append(np.abs(rgb - out))
+        return data
+
+    monkeypatch.setattr(canvas._Canvas, "png", png)
+    with thumbnails.mpl_style():
+        for card in _shortcut_cards():
+            thumbnails._draw(card)
+    error = np.stack(seen)
+    assert error.mean() < 0.5 and error.max() <= 32
+    assert (error.sum(axis=-1) == 0).mean() > 0.95  # the flat areas: nearly every pixel exact

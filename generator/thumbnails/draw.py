@@ -297,25 +297,23 @@ def _draw(card: _Card) -> bytes:
     """Render one card to PNG bytes (call under :func:`mpl_style`)."""
     c = _Canvas()
     x0, y0, x1, y1 = _CARD
-    c.fig.add_artist(
+    left, top, right = x0 + _PAD, y0 + _PAD, x1 - _PAD
+    footer_y = y1 - _PAD + 4
+    c.background("card", [  # the white card and the rule over the footer: the same on every card
         FancyBboxPatch(
             (x0, HEIGHT - y1), x1 - x0, y1 - y0, boxstyle="round,pad=0,rounding_size=28",
             transform=IdentityTransform(), facecolor=PAPER, edgecolor=FAINT, linewidth=1.5, zorder=0,
-        )  # fmt: skip
-    )
-    left, top, right = x0 + _PAD, y0 + _PAD, x1 - _PAD
+        ),
+        Rectangle((left, HEIGHT - footer_y + 36), right - left, 1.5, transform=IdentityTransform(), color=FAINT, zorder=0.5),
+    ])  # fmt: skip
     faces_right = _draw_faces(c, card.faces, left, top, card.id)
     text_x = faces_right + 32
     header_bottom = _draw_header(c, card, text_x, top, right - text_x)
 
     body_y = max(top + _AVATAR_D + 40, header_bottom + 28)
-    footer_y = y1 - _PAD + 4
     if card.sample:
         _draw_body_sample(c, card, left, body_y, right - left, footer_y - body_y - 44)
     else:
         _draw_body_chart(c, card, left, body_y, right - left, footer_y - body_y - 44)
-    c.fig.add_artist(
-        Rectangle((left, HEIGHT - footer_y + 36), right - left, 1.5, transform=IdentityTransform(), color=FAINT)
-    )
     _draw_footer(c, card, left, right, footer_y)
     return c.png()
