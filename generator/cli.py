@@ -26,6 +26,7 @@ from .errors import GeneratorError, SettingsError
 
 if TYPE_CHECKING:
     from .fetch import FetchResult
+    from .predict.run import PredictResult
     from .site import BuildReport
 
 #: Problem kinds a build summary lists before "... and N more kinds".
@@ -219,12 +220,12 @@ def report_fetch(run: Callable[[], FetchResult]) -> int:
     one ``error:`` line on stderr and exit 2. Progress and failures were
     logged on stderr as they happened.
     """
-    from .errors import FetchError
+    from .errors import UsageError
     from .fetch import EXIT_MEANINGS
 
     try:
         result = run()
-    except FetchError as exc:
+    except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr, flush=True)
         code = 2
     else:
@@ -248,14 +249,32 @@ def _cmd_predict(args: argparse.Namespace, settings: Settings) -> int:
     except ImportError as exc:  # huggingface_hub is a core dependency; this is torch or transformers
         print(f"error: predict needs the 'predict' extra ({exc.name}): pip install -e '.[predict]'", file=sys.stderr)
         return 2
-    return predict(
-        cards_dir=settings.cards[0],
-        author=settings.author,
-        limit=args.limit,
-        minutes=args.minutes,
-        only=tuple(args.only),
-        shard=shard,
+    return report_predict(
+        lambda: predict(
+            cards_dir=settings.cards[0],
+            author=settings.author,
+            limit=args.limit,
+            minutes=args.minutes,
+            only=tuple(args.only),
+            shard=shard,
+        )
     )
+
+
+def report_predict(run: Callable[[], PredictResult]) -> int:
+    """Run predict and print its summary on stdout (the nightly workflow reads its
+    ``predict: N models: ...`` line); return its exit code, or 2 with one ``error:``
+    line when it cannot start. Each model's line was logged on stderr as it went."""
+    from .errors import UsageError
+
+    try:
+        result = run()
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for line in result.lines:
+        print(line)
+    return result.code
 
 
 def build_parser() -> argparse.ArgumentParser:

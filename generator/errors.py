@@ -29,6 +29,11 @@ class OutputCollisionError(BuildError, FileExistsError):
     """Two bots (or pages) would write the same output path."""
 
 
+class UsageError(GeneratorError, ValueError):
+    """A command that cannot start as asked (bad arguments, offline mode, a missing extra),
+    raised before it changes anything; the command line says it in one line and exits 2."""
+
+
 class SettingsError(GeneratorError, ValueError):
     """A setting (environment variable or flag) with a value that is not allowed; the message names it."""
 

@@ -31,7 +31,7 @@ from tests.hubserver import HubServer, hub  # noqa: F401  (the fixture)
 
 from generator import config
 from generator.corpus import CardSpec, generate, write_snapshot
-from generator.errors import FetchError
+from generator.errors import UsageError
 from generator.fetch import EXPAND, Policy, fetch
 
 
@@ -198,7 +198,7 @@ def test_offline_mode_fails_clearly_without_a_request(hub, tmp_path, monkeypatch
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     assert run(tmp_path / "cards") == 2
     assert "HF_HUB_OFFLINE" in capsys.readouterr().err
-    with pytest.raises(FetchError, match="HF_HUB_OFFLINE"):  # the library raises; the command line says it
+    with pytest.raises(UsageError, match="HF_HUB_OFFLINE"):  # the library raises; the command line says it
         fetch(cards_dir=tmp_path / "cards", author="huggingtweets", workers=1, policy=FAST)
     assert hub.log == []
 

@@ -34,7 +34,7 @@ from tests.hubserver import HubServer, Repo, hub  # noqa: F401  (the fixture)
 
 from generator import config
 from generator.corpus import generate, write_snapshot
-from generator.errors import FetchError
+from generator.errors import UsageError
 from generator.fetch import Policy, fetch
 
 #: FAST with smaller deadlines, so that each hostile reply costs seconds. A test
@@ -373,6 +373,6 @@ def test_the_run_stops_at_its_deadline_keeps_whole_files_and_the_rerun_goes_on(h
 def test_minutes_must_be_positive(hub, tmp_path, capsys):
     assert run_fetch(tmp_path, workers=1, policy=Policy(run_seconds=0)) == 2
     assert "--minutes must be more than 0" in capsys.readouterr().err
-    with pytest.raises(FetchError, match="--minutes must be more than 0"):  # the library raises; the command line says it
+    with pytest.raises(UsageError, match="--minutes must be more than 0"):  # the library raises; the command line says it
         fetch(cards_dir=tmp_path, author="huggingtweets", workers=1, policy=Policy(run_seconds=0))
     assert hub.log == []

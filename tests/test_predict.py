@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import signal
@@ -22,6 +23,7 @@ import pytest
 from tests.hubserver import HubServer, git_blob_id, hub  # noqa: F401  (the fixture)
 from tests.tinymodel import model_files
 
+from generator.cli import report_predict
 from generator.corpus import generate
 from generator.fetch import fetch
 from generator.normalise import normalise_paths
@@ -77,7 +79,14 @@ def refresh(cards: Path) -> None:
 
 
 def run(cards: Path, hub: HubServer, **kw: Any) -> int:
-    return predict(cards_dir=cards, endpoint=hub.url, **kw)
+    """One run, reported as the command line reports it (the summary on stdout); its exit code."""
+    return report_predict(lambda: predict(cards_dir=cards, endpoint=hub.url, **kw))
+
+
+@pytest.fixture(autouse=True)
+def _model_lines(caplog):
+    """Keep each model's line (an INFO record of generator.predict) for the tests to read."""
+    caplog.set_level(logging.INFO, logger="generator.predict")
 
 
 def record(cards: Path, name: str) -> dict[str, Any]:
@@ -164,7 +173,7 @@ def test_readme_change_keeps_the_samples_a_weights_change_replaces_them(served, 
     assert len(hub.requests("api")) == 2, "one paths-info each for the two changed revisions"
 
 
-def test_a_model_that_cannot_run_is_recorded_and_not_retried_until_its_files_change(served, weights, capsys):
+def test_a_model_that_cannot_run_is_recorded_and_not_retried_until_its_files_change(served, weights, capsys, caplog):
     hub, cards, names = served
     missing, hostile, broken = (f"huggingtweets/{n}" for n in names[:3])  # names[2] has a pytorch_model.bin
     hub.commit(missing, {"model.safetensors": None, "pytorch_model.bin": None})
@@ -176,9 +185,10 @@ def test_a_model_that_cannot_run_is_recorded_and_not_retried_until_its_files_cha
     assert run(cards, hub) == 0, "a model that cannot run is not a failure of the run"
     out = capsys.readouterr().out
     assert "1 generated, 0 kept, 0 current, 3 unrunnable, 0 failed" in out
-    assert f"{names[0]}: unrunnable: no weights" in out
-    assert f"{names[2]}: unrunnable: pytorch_model.bin listed" in out and "(404)" in out
-    assert f"{names[1]}: unrunnable: too large or malformed: config n_layer is 10000" in out
+    lines = caplog.text  # each model's line is logged as it happens
+    assert f"{names[0]}: unrunnable: no weights" in lines
+    assert f"{names[2]}: unrunnable: pytorch_model.bin listed" in lines and "(404)" in lines
+    assert f"{names[1]}: unrunnable: too large or malformed: config n_layer is 10000" in lines
     for name in names[:3]:
         rec = record(cards, name)
         assert rec["samples"] == [] and rec["error"] and rec["key"]
@@ -196,12 +206,12 @@ def test_a_model_that_cannot_run_is_recorded_and_not_retried_until_its_files_cha
     assert len(record(cards, names[0])["samples"]) == 5
 
 
-def test_a_transient_failure_is_not_recorded_and_fails_the_run(served, capsys):
+def test_a_transient_failure_is_not_recorded_and_fails_the_run(served, capsys, caplog):
     hub, cards, names = served
     hub.add_fault("500", rf"^/api/models/huggingtweets/{names[0]}/paths-info/", times=-1)
     assert run(cards, hub) == 1
     out = capsys.readouterr().out
-    assert "3 generated" in out and "1 failed" in out and f"{names[0]}: failed: asking the Hub" in out
+    assert "3 generated" in out and "1 failed" in out and f"{names[0]}: failed: asking the Hub" in caplog.text
     assert not (cards / names[0] / "samples.json").exists()
     hub.faults.clear()
     assert run(cards, hub) == 0

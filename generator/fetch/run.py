@@ -24,7 +24,7 @@ from huggingface_hub.errors import RemoteEntryNotFoundError
 from huggingface_hub.hf_api import ModelInfo
 
 from .. import config, history
-from ..errors import FetchError
+from ..errors import FetchError, UsageError
 from ..snapshot import (
     META,
     atomic_write,
@@ -324,19 +324,19 @@ def fetch(
     now, not at import. ``avatars``: also refresh the avatar cache
     (:func:`cache_avatars`) once the cards are in.
 
-    Raises :class:`~generator.errors.FetchError` before any request when it
+    Raises :class:`~generator.errors.UsageError` before any request when it
     cannot start: offline mode, or arguments no run can take (exit 2 on the
     command line).
     """
     if _offline():
-        raise FetchError("cannot fetch while HF_HUB_OFFLINE is set (offline mode); unset it to refresh the cards")
+        raise UsageError("cannot fetch while HF_HUB_OFFLINE is set (offline mode); unset it to refresh the cards")
     if not _AUTHOR_RE.fullmatch(author):
-        raise FetchError(f"{author!r} is not a Hub user or organisation name")
+        raise UsageError(f"{author!r} is not a Hub user or organisation name")
     if workers < 1:
-        raise FetchError(f"--workers must be at least 1, not {workers}")
+        raise UsageError(f"--workers must be at least 1, not {workers}")
     policy = policy or Policy()
     if policy.run_seconds is not None and not policy.run_seconds > 0:
-        raise FetchError(f"--minutes must be more than 0, not {policy.run_seconds / 60:g}")
+        raise UsageError(f"--minutes must be more than 0, not {policy.run_seconds / 60:g}")
     return _fetch(cards_dir=cards_dir, author=author, workers=workers, avatars=avatars, policy=policy, allow_mass_removal=allow_mass_removal)
 
 

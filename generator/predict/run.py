@@ -29,6 +29,7 @@ import os
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 import hashlib  # noqa: E402
+import logging  # noqa: E402
 import shutil  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
@@ -40,11 +41,14 @@ from dataclasses import dataclass, field  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any, Literal  # noqa: E402
 
-from ..errors import PredictError  # noqa: E402
+from ..errors import PredictError, UsageError  # noqa: E402
 from ..config import DEFAULT_AUTHOR  # noqa: E402
 from ..snapshot import atomic_write, clean_temporaries, is_valid_name, iter_sources  # noqa: E402
 from . import samples as fmt  # noqa: E402
 from .hub import Plan, Unrunnable  # noqa: E402
+
+#: Each model's line and the run's warnings, as they happen (the command line shows them on stderr).
+log = logging.getLogger(__name__)
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 #: Timeout of each Hub request's metadata step, in seconds.
@@ -424,34 +428,35 @@ def predict(
     shard: tuple[int, int] = (1, 1),
     endpoint: str | None = None,
     author: str = DEFAULT_AUTHOR,
-) -> int:
-    """Run the stage over the snapshot in ``cards_dir``; returns the exit code
-    (0 done or stopped at a budget, 1 a model failed in a way a rerun may fix,
-    2 bad arguments or offline, 130 interrupted)."""
+) -> PredictResult:
+    """Run the stage over the snapshot in ``cards_dir``; return how it ended.
+
+    The result's ``code`` is 0 (done, or stopped at a budget), 1 (a model failed
+    in a way a rerun may fix) or 130 (interrupted), its ``lines`` the closing
+    summary (``predict: N models: ...``). Each model's line is logged as it
+    happens. Raises :class:`~generator.errors.UsageError` when it cannot start
+    (bad arguments, offline mode, torch or transformers missing: exit 2 on the
+    command line). Prints nothing.
+    """
     from huggingface_hub.utils import disable_progress_bars
 
     started = time.monotonic()
     if os.environ.get("HF_HUB_OFFLINE", "").upper() in {"1", "ON", "YES", "TRUE"}:
-        print("error: HF_HUB_OFFLINE is set; predict needs the Hub to download models", file=sys.stderr)
-        return 2
+        raise UsageError("HF_HUB_OFFLINE is set; predict needs the Hub to download models")
     if not cards_dir.is_dir():
-        print(f"error: {cards_dir}: no such snapshot folder", file=sys.stderr)
-        return 2
+        raise UsageError(f"{cards_dir}: no such snapshot folder")
     if limit is not None and limit < 0 or minutes is not None and minutes < 0:
-        print("error: --limit and --minutes must be positive", file=sys.stderr)
-        return 2
+        raise UsageError("--limit and --minutes must be positive")
     import importlib.util
 
     missing = [m for m in ("torch", "transformers") if importlib.util.find_spec(m) is None]
     if missing:
-        print(f"error: predict needs {' and '.join(missing)}: pip install -e '.[predict]' (see the README)", file=sys.stderr)
-        return 2
+        raise UsageError(f"predict needs {' and '.join(missing)}: pip install -e '.[predict]' (see the README)")
     clean_temporaries(cards_dir)
     try:
         models = select(snapshot_models(cards_dir, author=author), only=only, shard=shard)
     except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        raise UsageError(str(exc)) from exc
     endpoint = (endpoint or os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT).rstrip("/")
     token = os.environ.get("HF_TOKEN") or None
     disable_progress_bars()
@@ -472,11 +477,9 @@ def predict(
                 summary = run_models(stage, models, limit=limit, deadline=deadline, report=report)
             except KeyboardInterrupt:
                 # What was written is whole (atomic writes); the download thread is a daemon.
-                print("predict: interrupted; what was written is kept, rerun to resume", file=sys.stderr)
-                return 130
-    print(summary.head(time.monotonic() - started))
-    failed = summary.counts["failed"]
-    return 1 if failed else 0
+                log.warning("predict: interrupted; what was written is kept, rerun to resume")
+                return PredictResult(130)
+    return PredictResult(1 if summary.counts["failed"] else 0, (summary.head(time.monotonic() - started),))
 
 
 def _line(model: Model, outcome: Outcome, prepared: Prepared) -> str:
@@ -488,8 +491,19 @@ def _line(model: Model, outcome: Outcome, prepared: Prepared) -> str:
     return f"{model.name}: {outcome}"
 
 
+@dataclass(frozen=True)
+class PredictResult:
+    """How a run ended: its exit code and its closing summary lines, for the command line to print."""
+
+    code: int
+    lines: tuple[str, ...] = ()
+
+
 class _progress:
-    """A rich progress bar on a terminal; plain lines (only what changed) otherwise."""
+    """A rich progress bar on a terminal; log records (only what changed) otherwise.
+
+    Each model's line is a log record either way: while the bar is shown, rich puts
+    what goes to ``sys.stderr`` (the command line's log handler) above it."""
 
     def __init__(self, total: int, interactive: bool) -> None:
         self.total, self.interactive = total, interactive
@@ -507,16 +521,16 @@ class _progress:
 
             def advance(line: str | None) -> None:
                 if line:
-                    self._progress.console.print(line, markup=False, highlight=False)
+                    log.info("%s", line)
                 self._progress.advance(task)
 
             return advance
 
-        def log(line: str | None) -> None:
+        def say(line: str | None) -> None:
             if line:
-                print(line, flush=True)
+                log.info("%s", line)
 
-        return log
+        return say
 
     def __exit__(self, *exc: object) -> None:
         if self._progress is not None:
