@@ -212,26 +212,31 @@ def _cmd_fetch(args: argparse.Namespace, settings: Settings) -> int:
     )
 
 
-def report_fetch(run: Callable[[], FetchResult]) -> int:
-    """Run a fetch and print its outcome; return its exit code.
-
-    The summary goes to stdout and the last line is always ``fetch exit N:
-    meaning`` (the nightly workflow reads both); a run that cannot start is
-    one ``error:`` line on stderr and exit 2. Progress and failures were
-    logged on stderr as they happened.
-    """
+def _report(run: Callable[[], FetchResult | PredictResult]) -> int:
+    """Run a stage that refreshes the snapshot and print its summary lines on stdout;
+    return its exit code, or 2 with one ``error:`` line on stderr when it cannot start
+    (:class:`~generator.errors.UsageError`). What it did as it went was logged."""
     from .errors import UsageError
-    from .fetch import EXIT_MEANINGS
 
     try:
         result = run()
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr, flush=True)
-        code = 2
-    else:
-        for line in result.lines:
-            print(line)
-        code = result.code
+        return 2
+    for line in result.lines:
+        print(line, flush=True)
+    return result.code
+
+
+def report_fetch(run: Callable[[], FetchResult]) -> int:
+    """Run a fetch and print its outcome (:func:`_report`); return its exit code.
+
+    The last line is always ``fetch exit N: meaning``: the nightly workflow reads
+    it, and the summary line before it.
+    """
+    from .fetch import EXIT_MEANINGS
+
+    code = _report(run)
     print(f"fetch exit {code}: {EXIT_MEANINGS[code]}", flush=True)
     return code
 
@@ -262,19 +267,9 @@ def _cmd_predict(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def report_predict(run: Callable[[], PredictResult]) -> int:
-    """Run predict and print its summary on stdout (the nightly workflow reads its
-    ``predict: N models: ...`` line); return its exit code, or 2 with one ``error:``
-    line when it cannot start. Each model's line was logged on stderr as it went."""
-    from .errors import UsageError
-
-    try:
-        result = run()
-    except UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    for line in result.lines:
-        print(line)
-    return result.code
+    """Run predict and print its summary (:func:`_report`: the nightly workflow reads its
+    ``predict: N models: ...`` line); return its exit code."""
+    return _report(run)
 
 
 def build_parser() -> argparse.ArgumentParser:
