@@ -23,9 +23,13 @@ Why the settings:
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -145,6 +149,82 @@ def _schemes(out: Path) -> list[tuple[str, Path]]:
     return [(SCHEMES["light"], out), (SCHEMES["dark"], dark_path(out))]
 
 
+# --- drawn once: a chart whose numbers did not change is not drawn again ------------
+
+#: While :func:`drawn_once` is active: ``old`` and ``new`` map an out path to
+#: {"key": hash of what was drawn, "files": {path: sha256 of its bytes}}.
+_memo: dict[str, dict] | None = None
+
+
+@cache
+def _code_version() -> str:
+    """What the drawing depends on besides its inputs: this module, the style, matplotlib."""
+    import matplotlib
+
+    from . import style
+
+    h = hashlib.sha256(matplotlib.__version__.encode())
+    for module in (__file__, style.__file__):
+        h.update(Path(module).read_bytes())
+    return h.hexdigest()
+
+
+def _file_digest(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+@contextmanager
+def drawn_once(record: Path) -> Iterator[None]:
+    """Within this block a chart is not drawn again when ``record`` (a JSON file) says the same
+    inputs were drawn by the same code into files that still hold those bytes: drawing the
+    statistics charts is seconds of every build, whatever changed. Charts the block does not
+    draw are forgotten; a record that cannot be read is ignored (everything is drawn)."""
+    global _memo
+    try:
+        old = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        old = {}
+    seen: dict[str, dict] = {}
+    _memo = {"old": old if isinstance(old, dict) else {}, "new": seen}
+    try:
+        yield
+    finally:
+        _memo = None
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text(json.dumps(seen, sort_keys=True), encoding="utf-8")
+
+
+def _draw_schemes(out: Path, draw: Callable[..., None], *args: object, **kwargs: object) -> None:
+    """``draw(path, *args, ink=..., **kwargs)`` for each scheme under its style, unless
+    :func:`drawn_once` knows these exact inputs were drawn there already."""
+    memo, key = _memo, None
+    paths = [p for _, p in _schemes(out)]
+    if memo is not None:
+        inputs = json.dumps([draw.__name__, args, kwargs, _code_version()], default=_plain, sort_keys=True)
+        key = hashlib.sha256(inputs.encode("utf-8")).hexdigest()
+        entry = memo["old"].get(str(out))
+        if isinstance(entry, dict) and entry.get("key") == key and entry.get("files") == {str(p): _file_digest(p) for p in paths}:
+            memo["new"][str(out)] = entry
+            return
+    for ink, path in _schemes(out):
+        with mpl_style(_rc(ink)):
+            draw(path, *args, ink=ink, **kwargs)
+    if memo is not None:
+        memo["new"][str(out)] = {"key": key, "files": {str(p): _file_digest(p) for p in paths}}
+
+
+def _plain(value: object) -> object:
+    """JSON for the numbers charts are drawn from (numpy arrays and scalars)."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"cannot key a chart on {type(value).__name__}")
+
+
 def bar_chart(
     *,
     out: Path,
@@ -161,9 +241,7 @@ def bar_chart(
     value at the end; long labels are shortened on the chart only.
     """
     names, numbers = _checked(title, labels, values)
-    for ink, path in _schemes(out):
-        with mpl_style(_rc(ink)):
-            _bars(path, title, names, numbers, xlabel=xlabel, horizontal=horizontal, ink=ink)
+    _draw_schemes(out, _bars, title, names, numbers, xlabel=xlabel, horizontal=horizontal)
     return Chart(out, title, "", xlabel or "value", tuple(zip(names, numbers)))
 
 
@@ -226,9 +304,7 @@ def histogram(*, out: Path, title: str, values: Sequence[float], bins: Sequence[
     if not np.all(np.isfinite(data)):
         raise ValueError(f"chart {title!r}: values must be finite numbers")
     counts, _ = np.histogram(data, bins=edges)
-    for ink, path in _schemes(out):
-        with mpl_style(_rc(ink)):
-            _histogram(path, title, edges, counts, xlabel=xlabel, ink=ink)
+    _draw_schemes(out, _histogram, title, edges, counts, xlabel=xlabel)
     rows = tuple((f"{_fmt(a)}–{_fmt(b)}", float(n)) for a, b, n in zip(edges, edges[1:], counts))
     return Chart(out, title, xlabel, "bots", rows)
 
@@ -251,9 +327,7 @@ def line_chart(*, out: Path, title: str, labels: Sequence[str], values: Sequence
     With many labels only about eight are written on the axis; the table has all.
     """
     names, numbers = _checked(title, labels, values)
-    for ink, path in _schemes(out):
-        with mpl_style(_rc(ink)):
-            _line(path, title, names, numbers, ylabel=ylabel, ink=ink)
+    _draw_schemes(out, _line, title, names, numbers, ylabel=ylabel)
     return Chart(out, title, "", ylabel, tuple(zip(names, numbers)))
 
 

@@ -89,3 +89,34 @@ def test_each_chart_has_a_dark_variant_no_title_and_whole_number_ticks(tmp_path)
     assert ticks and all("." not in t for t in ticks), ticks
     kept = histogram(out=tmp_path / "h.svg", title="H", values=[1, 2, 2], bins=[0, 1, 2, 3], xlabel="x")
     assert all("." not in t for t in _texts(kept.path) if t.replace(".", "").isdigit())
+
+
+def test_a_chart_drawn_once_is_not_drawn_again_until_its_numbers_or_files_change(tmp_path, monkeypatch):
+    from generator import charts
+
+    saved = []
+    real_save = charts._save
+    monkeypatch.setattr(charts, "_save", lambda fig, out, title: (saved.append(out.name), real_save(fig, out, title)))
+    plain = _all(tmp_path / "plain")  # no record: every chart drawn
+    record = tmp_path / "cache" / "charts.json"
+    with charts.drawn_once(record):
+        first = _all(tmp_path / "kept")
+    assert len(saved) == 16  # 4 charts, 2 schemes each, with and without the record
+    for a, b in zip(plain, first):
+        assert a.rows == b.rows
+        assert a.path.read_bytes() == b.path.read_bytes() and dark_path(a.path).read_bytes() == dark_path(b.path).read_bytes()
+    saved.clear()
+    with charts.drawn_once(record):
+        again = _all(tmp_path / "kept")
+    assert saved == [] and again == first  # nothing redrawn, same numbers for the page's tables
+    dark_path(first[1].path).write_text("<svg/>", encoding="utf-8")  # a file changed behind our back
+    with charts.drawn_once(record):
+        _all(tmp_path / "kept")
+        bar_chart(out=tmp_path / "kept" / "eras.svg", title="Eras", labels=["2020", "2021"], values=[3, 5])  # new numbers
+    assert saved == ["eras.svg", "eras.dark.svg", "eras.svg", "eras.dark.svg"]
+    assert dark_path(first[1].path).read_bytes() != b"<svg/>"
+    record.write_text("not json", encoding="utf-8")  # an unreadable record: everything is drawn
+    saved.clear()
+    with charts.drawn_once(record):
+        _all(tmp_path / "kept")
+    assert len(saved) == 8

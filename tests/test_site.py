@@ -141,6 +141,15 @@ def test_search_index_has_bots_not_listings_and_splits_at(corpus_site):
     assert not [loc for loc in locations if loc.startswith(("accounts/", "statistics/")) or loc == ""]
     bot_texts = [d["text"] for d in index["docs"] if d["location"] == "bots/dril-kanyewest-ph4370n/"]
     assert bot_texts and "@dril" in bot_texts[0] and "Training data" not in bot_texts[0]
+    # A bot is one entry: its name (the title), display name and handles; no section entries and
+    # none of the page's figures or links, so 20,000 bots stay under the 3 MB of issue 14.
+    bot_docs = [d for d in index["docs"] if d["location"].startswith("bots/")]
+    assert sorted(d["location"] for d in bot_docs) == sorted(f"bots/{b.name}/" for b in corpus_site.bots)
+    for doc in bot_docs:
+        bot = next(b for b in corpus_site.bots if doc["location"] == f"bots/{b.name}/")
+        assert doc["title"] == bot.name and all(f"@{h}" in doc["text"] for h in bot.handles)
+        assert not [w for w in ("Likes", "Tweets kept", "Twitter/X", "huggingtweets/", "Downloads") if w in doc["text"]]
+    assert sum(len(json.dumps(d)) for d in bot_docs) / len(bot_docs) < 3_000_000 / 20_000
     # The separator is a JS regex; Python's agrees here: "@dril" splits to "dril".
     assert "dril" in re.split(index["config"]["separator"], "@dril")
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import stats
+from ..buildcache import CACHE_DIR
 from ..models import Bot
 from .escape import _num, environment, front_matter
 from .writer import Writer
@@ -15,6 +16,8 @@ from .writer import Writer
 if TYPE_CHECKING:
     from ..charts import Chart
 
+#: What :func:`generator.charts.drawn_once` keeps of the charts drawn, in ``docs/.cache/``.
+CHARTS_FILE = "charts.json"
 #: Width of a bar of the tweets-kept histogram, in tweets.
 KEPT_BIN = 500
 #: Width of a bar of the share histograms, in percentage points.
@@ -65,73 +68,74 @@ def write_statistics(*, bots: Sequence[Bot], writer: Writer, snapshot_date: str 
         writer.claim(f"statistics/{sid}{charts.DARK_SUFFIX}", owner=f"the {sid} chart (dark scheme)")
         return writer.claim(f"statistics/{sid}.svg", owner=f"the {sid} chart")
 
-    t = stats.totals(bots)
-    totals = [
-        ("Bots", t.bots),
-        ("Single-account bots", t.single),
-        ("Cyborgs", t.cyborgs),
-        ("Accounts", t.accounts),
-        ("Tweets downloaded", t.tweets_downloaded),
-        ("Tweets kept", t.tweets_kept),
-        ("Downloads (Hub)", t.downloads),
-        ("Likes (Hub)", t.likes),
-        ("Bots with generated samples", t.with_samples),
-    ]
-    hub_note = (
-        "No bot in the snapshot has figures from the Hub (downloads, likes): they are unknown."
-        if not t.with_downloads
-        else f"Hub figures (downloads, likes) are known for {t.with_downloads:,} of {t.bots:,} bots."
-        if t.with_downloads < t.bots
-        else ""
-    )
-    sections: list[Section] = []
-    kept = [v for b in bots if (v := b.totals["tweets_kept"]) is not None]
-    shares = [s for b in bots if (s := stats.shares(b))]
-    readable = f"{len(kept):,} bots with readable counts."
-    if kept:
-        edges = charts.bin_edges(max(kept), step=KEPT_BIN)  # bounded, however large a count
-        chart = charts.histogram(out=svg("tweets-kept"), title="Tweets kept per bot", values=kept, bins=edges,
-                                 xlabel="Tweets kept")  # fmt: skip
-        sections.append(_chart_section(chart, sid="tweets-kept", label_header="Tweets kept", note=readable))
-    pct_edges = list(range(0, 101, SHARE_BIN))
-    for sid, title, values in (
-        ("retweet-share", "Share of retweets", [s.retweets * 100 for s in shares]),
-        ("short-share", "Share of short tweets", [s.short * 100 for s in shares]),
-    ):
-        if values:
-            label = "% of tweets downloaded"
-            chart = charts.histogram(out=svg(sid), title=title, values=values, bins=pct_edges, xlabel=label)
-            sections.append(_chart_section(chart, sid=sid, label_header=label, note=f"{len(values):,} bots."))
-    months = stats.per_month(bots)
-    if months:
-        chart = charts.line_chart(out=svg("per-month"), title="Bots created per month",
-                                  labels=[m for m, _ in months], values=[c for _, c in months], ylabel="bots")  # fmt: skip
-        sections.append(_chart_section(chart, sid="per-month", label_header="Month",
-                                       note="Created: the Hub's date, else the date in the card's thumbnail URL."))  # fmt: skip
+    with charts.drawn_once(writer.docs_dir / CACHE_DIR / CHARTS_FILE):
+        t = stats.totals(bots)
+        totals = [
+            ("Bots", t.bots),
+            ("Single-account bots", t.single),
+            ("Cyborgs", t.cyborgs),
+            ("Accounts", t.accounts),
+            ("Tweets downloaded", t.tweets_downloaded),
+            ("Tweets kept", t.tweets_kept),
+            ("Downloads (Hub)", t.downloads),
+            ("Likes (Hub)", t.likes),
+            ("Bots with generated samples", t.with_samples),
+        ]
+        hub_note = (
+            "No bot in the snapshot has figures from the Hub (downloads, likes): they are unknown."
+            if not t.with_downloads
+            else f"Hub figures (downloads, likes) are known for {t.with_downloads:,} of {t.bots:,} bots."
+            if t.with_downloads < t.bots
+            else ""
+        )
+        sections: list[Section] = []
+        kept = [v for b in bots if (v := b.totals["tweets_kept"]) is not None]
+        shares = [s for b in bots if (s := stats.shares(b))]
+        readable = f"{len(kept):,} bots with readable counts."
+        if kept:
+            edges = charts.bin_edges(max(kept), step=KEPT_BIN)  # bounded, however large a count
+            chart = charts.histogram(out=svg("tweets-kept"), title="Tweets kept per bot", values=kept, bins=edges,
+                                     xlabel="Tweets kept")  # fmt: skip
+            sections.append(_chart_section(chart, sid="tweets-kept", label_header="Tweets kept", note=readable))
+        pct_edges = list(range(0, 101, SHARE_BIN))
+        for sid, title, values in (
+            ("retweet-share", "Share of retweets", [s.retweets * 100 for s in shares]),
+            ("short-share", "Share of short tweets", [s.short * 100 for s in shares]),
+        ):
+            if values:
+                label = "% of tweets downloaded"
+                chart = charts.histogram(out=svg(sid), title=title, values=values, bins=pct_edges, xlabel=label)
+                sections.append(_chart_section(chart, sid=sid, label_header=label, note=f"{len(values):,} bots."))
+        months = stats.per_month(bots)
+        if months:
+            chart = charts.line_chart(out=svg("per-month"), title="Bots created per month",
+                                      labels=[m for m, _ in months], values=[c for _, c in months], ylabel="bots")  # fmt: skip
+            sections.append(_chart_section(chart, sid="per-month", label_header="Month",
+                                           note="Created: the Hub's date, else the date in the card's thumbnail URL."))  # fmt: skip
 
-    def bars(sid: str, title: str, items: Sequence[tuple[str, int]], *, xlabel: str, header: str,
-             link: str | None = None) -> None:  # fmt: skip
-        if items:
-            chart = charts.bar_chart(out=svg(sid), title=title, labels=[k for k, _ in items],
-                                     values=[v for _, v in items], xlabel=xlabel, horizontal=True)  # fmt: skip
-            sections.append(_chart_section(chart, sid=sid, label_header=header, link=link))
+        def bars(sid: str, title: str, items: Sequence[tuple[str, int]], *, xlabel: str, header: str,
+                 link: str | None = None) -> None:  # fmt: skip
+            if items:
+                chart = charts.bar_chart(out=svg(sid), title=title, labels=[k for k, _ in items],
+                                         values=[v for _, v in items], xlabel=xlabel, horizontal=True)  # fmt: skip
+                sections.append(_chart_section(chart, sid=sid, label_header=header, link=link))
 
-    for key, label in (("downloads", "downloads"), ("likes", "likes"), ("tweets_kept", "tweets kept")):
-        top = [(b.name, v) for b, v in stats.top(bots, key=key)]  # type: ignore[arg-type]
-        bars(f"top-{key.replace('_', '-')}", f"Top {stats.TOP_N} by {label}", top, xlabel=label, header="Bot", link="bots")
-    bars("cyborg-accounts", "Accounts most often combined in cyborgs",
-         [(f"@{h}", c) for h, c in stats.cyborg_partners(bots)], xlabel="cyborgs", header="Account", link="accounts")  # fmt: skip
-    bars("eras", "Card template eras", stats.eras(bots), xlabel="bots", header="Era")
-    q = stats.quality(bots)
-    bars("quality", "Data quality", [
-        ("With a problem", q.with_problems),
-        ("Counts unreadable", q.unknown_counts),
-        ("Columns not mapped", q.unmapped_columns),
-        ("Unknown template", q.unknown_era),
-        ("No Hub metadata", q.no_hub_meta),
-    ], xlabel="bots", header="Of the bots")  # fmt: skip
-    sections.append(_table_section("problems", "Most frequent problems", ("Problem", "Bots"), q.problems,
-                                   "What the normaliser could not read, as each bot page reports it."))  # fmt: skip
+        for key, label in (("downloads", "downloads"), ("likes", "likes"), ("tweets_kept", "tweets kept")):
+            top = [(b.name, v) for b, v in stats.top(bots, key=key)]  # type: ignore[arg-type]
+            bars(f"top-{key.replace('_', '-')}", f"Top {stats.TOP_N} by {label}", top, xlabel=label, header="Bot", link="bots")
+        bars("cyborg-accounts", "Accounts most often combined in cyborgs",
+             [(f"@{h}", c) for h, c in stats.cyborg_partners(bots)], xlabel="cyborgs", header="Account", link="accounts")  # fmt: skip
+        bars("eras", "Card template eras", stats.eras(bots), xlabel="bots", header="Era")
+        q = stats.quality(bots)
+        bars("quality", "Data quality", [
+            ("With a problem", q.with_problems),
+            ("Counts unreadable", q.unknown_counts),
+            ("Columns not mapped", q.unmapped_columns),
+            ("Unknown template", q.unknown_era),
+            ("No Hub metadata", q.no_hub_meta),
+        ], xlabel="bots", header="Of the bots")  # fmt: skip
+        sections.append(_table_section("problems", "Most frequent problems", ("Problem", "Bots"), q.problems,
+                                       "What the normaliser could not read, as each bot page reports it."))  # fmt: skip
     page = environment().get_template("statistics.md.j2").render(
         totals=totals, sections=sections, snapshot_date=snapshot_date, hub_note=hub_note
     )
