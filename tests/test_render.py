@@ -210,3 +210,21 @@ def test_mkdocs_warnings_fail_the_build_strictly(tmp_path):
     (docs / "about.md").write_text("# About\n\n[gone](missing.md)\n", encoding="utf-8")
     with pytest.raises(BuildError, match="mkdocs could not build"):
         site.run_mkdocs(docs_dir=docs, out_dir=tmp_path / "site")
+
+
+def test_front_matter_is_the_same_text_whichever_yaml_emitter_writes_it(monkeypatch):
+    import yaml
+
+    from generator.render import escape
+
+    from .test_thumbnails import HARD_NAMES
+
+    texts = ["---", "a: b", "#x", "yes", "null", "1e3", "'q'", '"dq"', " lead", "trail ", "x\u2028y", "\ufeff",
+             "\u00a0nb", "%", "@at", "`", "{a}", "[b]", "*star", "!bang", "|", ">", "-", "? q", "a #b", "a: ",
+             "~", "\x85", "\U0001f600 emoji", "plain words", *HARD_NAMES]  # fmt: skip
+    metas = [{"title": t, "og_title": f"{t} (@x)", "description": t * 3, "hide": ["navigation", "toc"],
+              "search": {"exclude": True}, "n": 3} for t in texts]  # fmt: skip
+    fast = [escape.front_matter(m) for m in metas]
+    monkeypatch.setattr(escape, "_CDumper", None)
+    assert [escape.front_matter(m) for m in metas] == fast
+    assert all(yaml.safe_load(f[4:-6]) == m for f, m in zip(fast, metas) if "\x85" not in m["title"])

@@ -113,8 +113,22 @@ def environment() -> jinja2.Environment:
 
 
 def front_matter(meta: Mapping[str, Any]) -> str:
-    """YAML front matter; ``safe_dump`` quotes whatever needs it (``---``, ``:``, ``#``)."""
-    return "---\n" + yaml.safe_dump(dict(meta), allow_unicode=True, sort_keys=True, width=1000) + "---\n\n"
+    """YAML front matter; ``safe_dump`` quotes whatever needs it (``---``, ``:``, ``#``).
+
+    libyaml's emitter (when PyYAML has it) writes the same text at a tenth of the cost (a third of
+    a rebuild's page rendering), except that it escapes characters beyond the BMP (emoji) where
+    PyYAML's own writes them as they are: any text it escaped is written by PyYAML's instead, so the
+    bytes are the same either way.
+    """
+    data = dict(meta)
+    if _CDumper is not None:
+        text = yaml.dump(data, Dumper=_CDumper, allow_unicode=True, sort_keys=True, width=1000)
+        if "\\" not in text:
+            return "---\n" + text + "---\n\n"
+    return "---\n" + yaml.safe_dump(data, allow_unicode=True, sort_keys=True, width=1000) + "---\n\n"
+
+
+_CDumper = getattr(yaml, "CSafeDumper", None)
 
 
 def csv_cell(value: Any) -> Any:
