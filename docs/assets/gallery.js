@@ -34,7 +34,7 @@
   var SORT_ATTR = { downloads: "d", likes: "l", newest: "c", updated: "u", kept: "t", rising: "r" };
   // Only the first PAGE matches are laid out (5,000 cards at once make every
   // keystroke slow); "Show more", or scrolling to it, reveals the next PAGE.
-  var PAGE = Number(root.dataset.page) || 120;
+  var PAGE = Number(root.dataset.page) || 60;
   // Typo tolerance (MiniSearch's fuzzy match, one edit, plus one swap of two
   // neighbouring letters) starts at this many letters: shorter words have too
   // many neighbours to mean anything.
@@ -253,9 +253,14 @@
 
   // --- Sorting, the figure of the sort on each card, highlighting -----------
 
+  var orders = {}; // sort key -> every item in that order (the data does not change: sort once)
   function sorted(key) {
     if (key === "name") return byName;
     var attr = SORT_ATTR[key] || SORT_ATTR[DEFAULT_SORT];
+    if (!orders[attr]) orders[attr] = sortedBy(attr);
+    return orders[attr];
+  }
+  function sortedBy(attr) {
     return items.slice().sort(function (a, b) {
       var x = a[attr], y = b[attr];
       if (x === null || y === null) {
