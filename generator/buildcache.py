@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import logging
 import pickle
 import sys
 from dataclasses import dataclass, field
@@ -35,6 +36,8 @@ from pathlib import Path
 from . import snapshot
 from .models import Bot
 from .snapshot import CardSource
+
+log = logging.getLogger(__name__)
 
 #: The cache folder inside a build's ``docs/`` (a dot-folder: MkDocs never copies it).
 CACHE_DIR = ".cache"
@@ -107,7 +110,7 @@ class CardCache:
         except FileNotFoundError:
             pass
         except Exception as exc:  # noqa: BLE001 - any damage means: start again, it is only a cache
-            print(f"build cache {path} unreadable ({type(exc).__name__}); reading every card", file=sys.stderr)
+            log.warning("build cache %s unreadable (%s); reading every card", path, type(exc).__name__)
         return cls(path=path, entries=entries)
 
     def get(self, key: str) -> Bot | None:
