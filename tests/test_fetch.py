@@ -34,6 +34,12 @@ from generator.corpus import CardSpec, generate, write_snapshot
 from generator.errors import UsageError
 from generator.fetch import EXPAND, Policy, fetch
 
+#: Seconds the test Hub waits before each file in the kill and Ctrl-C tests: slow
+#: enough that the signal always lands part-way even when this process (which
+#: also runs the Hub) is starved on a loaded machine (at 0.01 s a 150-model fetch
+#: could finish before the signal was sent).
+SLOW_FILE_SECONDS = 0.05
+
 
 def run(cards: Path, *, workers: int = 4, policy: Policy = FAST) -> int:
     return run_fetch(cards, policy=policy, workers=workers)
@@ -236,7 +242,7 @@ def test_sigkill_part_way_leaves_a_readable_snapshot_and_the_rerun_completes(hub
     for spec in specs[:120]:
         repo_id = f"huggingtweets/{spec.name}"
         hub.update(repo_id, hub.repos[repo_id].files["README.md"] + b"\nv2\n")
-    hub.delay = 0.01
+    hub.delay = SLOW_FILE_SECONDS
     proc = fetch_process(cards, "--workers", "2", capture=False)
     deadline = time.monotonic() + 60
     while len(hub.downloaded()) < 60 and proc.poll() is None and time.monotonic() < deadline:
@@ -288,7 +294,7 @@ def test_progress_bar_on_a_terminal_and_log_lines_otherwise(small, monkeypatch, 
 
 def test_ctrl_c_stops_cleanly_and_the_rerun_completes(hub, tmp_path):
     hub.load(generate(150, seed=5))
-    hub.delay = 0.01
+    hub.delay = SLOW_FILE_SECONDS
     cards = tmp_path / "cards"
     proc = fetch_process(cards, "--workers", "2", capture=True)
     deadline = time.monotonic() + 60
