@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -65,7 +66,18 @@ def fetch_process(cards: Path, *flags: str, capture: bool) -> subprocess.Popen[s
         stdout=out,
         stderr=out,
         text=True,
+        preexec_fn=_as_in_a_terminal,
     )
+
+
+def _as_in_a_terminal() -> None:
+    """The child takes SIGINT as a terminal's foreground command does (Ctrl-C stops it).
+
+    A suite started in the background by a non-interactive shell (``cmd &``,
+    as some CI wrappers do) inherits SIGINT ignored, and Python then installs
+    no handler for it: the Ctrl-C test would send a signal nobody receives.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def readme_path(repo_id: str, step: str) -> str:

@@ -35,9 +35,8 @@ from generator.errors import UsageError
 from generator.fetch import EXPAND, Policy, fetch
 
 #: Seconds the test Hub waits before each file in the kill and Ctrl-C tests: slow
-#: enough that the signal always lands part-way even when this process (which
-#: also runs the Hub) is starved on a loaded machine (at 0.01 s a 150-model fetch
-#: could finish before the signal was sent).
+#: enough that the signal lands part-way even when this process (which also
+#: runs the Hub) is starved on a loaded machine.
 SLOW_FILE_SECONDS = 0.05
 
 
