@@ -32,7 +32,13 @@ MATERIAL_OWNED = {
 from tests.browser_fixtures import _open  # noqa: E402
 
 
+def settled(page) -> None:
+    """Waits for what the gallery does after the paint: the cards below the screen, the history entry."""
+    page.wait_for_function("!document.querySelector('#ht-gallery[data-pending]')")
+
+
 def visible_handles(page) -> list[str]:
+    settled(page)
     return page.eval_on_selector_all(
         ".ht-card:not([hidden]) .ht-card__handle", "els => els.map(e => e.textContent.slice(1))"
     )
@@ -52,7 +58,8 @@ def test_gallery_search_by_handle_with_and_without_at(visit, corpus_site):
     found = visible_handles(page)
     assert "getfiscal" in found
     assert set(found) == {b.name for b in corpus_site.bots if any(u.name and "Don Hughes" in u.name for u in b.users)}
-    assert parse_qs(urlsplit(page.url).query) == {"search": ["Don Hughes"]}
+    settled(page)
+    assert parse_qs(page.evaluate("location.search").lstrip("?")) == {"search": ["Don Hughes"]}
 
 
 def test_gallery_shows_more_on_scroll(visit, corpus_site):

@@ -13,7 +13,7 @@ import pytest
 
 from generator.render.gallery import SERVED_CARDS
 from tests.site_fixtures import RANKING_BOTS, RISING_BOT
-from tests.test_browser import CYBORG, visible_handles
+from tests.test_browser import CYBORG, settled, visible_handles
 
 pytest.importorskip("playwright.sync_api")
 
@@ -28,7 +28,8 @@ def ranked(page, text: str) -> list[str]:
 
 
 def query(page) -> dict[str, list[str]]:
-    """The page's URL query as the page has it now (``page.url`` lags behind replaceState)."""
+    """The page's URL query once the gallery has written it (``page.url`` lags behind replaceState)."""
+    settled(page)
     return parse_qs(page.evaluate("location.search").lstrip("?"))
 
 
@@ -212,6 +213,29 @@ def test_dense_view_shows_20_bots_a_screen_and_is_remembered(browser, served_sit
     page.goto(served_site + "?view=grid")  # the URL wins over the stored choice
     page.wait_for_selector("#ht-gallery[data-ready]")
     assert page.locator(".ht-card img:visible").count() > 0
+    context.close()
+
+
+def test_every_card_of_a_view_is_one_height_and_a_keystroke_fills_the_page_after_its_paint(browser, served_site):
+    """Fixed card heights: where a card sits depends only on how many are shown (the off-screen ones
+    are not laid out, content-visibility), so Back finds the exact place; typing shows the cards on
+    screen at once and the rest of the page right after."""
+    from generator.render.gallery import PAGE
+
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    page.goto(served_site)
+    page.wait_for_selector("#ht-gallery[data-ready]")
+    for view in ("list", "grid"):
+        page.check(f"input[name=view][value={view}]", force=True)
+        settled(page)
+        heights = page.eval_on_selector_all(".ht-card", "cs => [...new Set(cs.map(c => c.getBoundingClientRect().height))]")
+        assert len(heights) == 1 and heights[0] > 0, (view, heights)
+    page.locator(SEARCH).press_sequentially("a")
+    first = page.evaluate("document.querySelectorAll('.ht-card').length")
+    settled(page)
+    total = page.evaluate("document.querySelectorAll('.ht-card').length")
+    assert 0 < first <= total == PAGE  # the corpus has more than a page of bots with an "a"
     context.close()
 
 

@@ -124,3 +124,15 @@ def test_list_pages_reach_every_bot_once_in_the_default_order():
     assert re.findall(r'href="all/(\d+)/"', files["index.md"]) == ["1", "2", "3"]  # the gallery links every one
     one = gallery.gallery_files(bots[:3], images=NO_IMAGES, snapshot_date=None, list_page=7)
     assert [k for k in one if k.startswith("all/")] == ["all/1.md"] and "ht-pager" not in one["all/1.md"]
+
+
+def test_cards_make_room_for_what_bots_say_only_when_some_bot_says_something():
+    from generator.models import Samples
+
+    quiet = [_bot("a", downloads=2), _bot("b", downloads=1)]
+    page = gallery.gallery_page(quiet, images=NO_IMAGES, snapshot_date=None)
+    assert '<ul class="ht-grid" data-sort="downloads">' in page and "ht-card__say" not in page
+    said = dataclasses.replace(quiet[1], samples=Samples(prompt="My dream is", texts=(" to sail away",)))
+    page = gallery.gallery_page([quiet[0], said], images=NO_IMAGES, snapshot_date=None)
+    assert '<ul class="ht-grid ht-grid--says" data-sort="downloads">' in page
+    assert re.search(r'<span class="ht-card__say">My dream is ?to sail away</span>', page)

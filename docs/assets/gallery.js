@@ -71,9 +71,10 @@
         year: data.y[i] === null ? "" : String(data.y[i]),
         d: data.d[i], l: data.l[i], c: data.c[i], u: data.u[i], t: data.t[i], r: data.r[i],
         say: data.say[i], faces: data.f[i], colours: data.colours,
-        hl: "", figure: null,
+        hl: "", figure: null, keys: null,
       });
     }
+    out.forEach(function (item) { item.keys = FILTERS.map(function (f) { return "=" + item[f]; }); });
     return out;
   }
   function el(tag, cls, text) {
@@ -189,12 +190,19 @@
     }
     return out;
   }
+  var fuzzyCache = {}; // query word -> its fuzzy ids (a word typed and erased is not searched again)
+  var fuzzyCached = [];
+  var FUZZY_CACHE = 64;
   function fuzzyIds(w) {
+    if (!mini || w.length < FUZZY_MIN) return {};
+    if (Object.prototype.hasOwnProperty.call(fuzzyCache, w)) return fuzzyCache[w];
     var ids = {};
-    if (!mini || w.length < FUZZY_MIN) return ids;
     var query = { combineWith: "OR", queries: [{ queries: [w], fuzzy: 1, prefix: false }].concat(
       swaps(w).map(function (s) { return { queries: [s], fuzzy: false, prefix: false }; })) };
     mini.search(query).forEach(function (r) { ids[r.id] = true; });
+    fuzzyCache[w] = ids;
+    fuzzyCached.push(w);
+    if (fuzzyCached.length > FUZZY_CACHE) delete fuzzyCache[fuzzyCached.shift()];
     return ids;
   }
 
@@ -324,6 +332,18 @@
 
   // --- Applying the state ---------------------------------------------------
 
+  /* Runs `fn` in a task after the next frame is painted (requestAnimationFrame
+   * runs just before the frame; a task it queues runs after it). */
+  function afterPaint(fn) {
+    requestAnimationFrame(function () { setTimeout(fn, 0); });
+  }
+  // data-pending: work is queued for after the paint (the cards below the
+  // screen, the history entry); the browser tests wait for it to go.
+  function pending() {
+    var now = !!(rest || saveQueued);
+    if (now !== root.hasAttribute("data-pending")) root.toggleAttribute("data-pending", now);
+  }
+
   var limit = PAGE;
   var order = null;
   var currentSort = null;
@@ -334,24 +354,85 @@
     });
   });
 
-  function fails(item, s) {
-    var out = [];
-    if (s.kind && item.kind !== s.kind) out.push("kind");
-    if (s.n && item.n !== s.n) out.push("n");
-    if (s.era && item.era !== s.era) out.push("era");
-    if (s.year && item.year !== s.year) out.push("year");
-    return out;
+
+  // --- The cards on the page: the ones on screen at once, the rest after the paint
+
+  var current = []; // the items whose cards are in the list, in order
+  var rest = null; // the cards still to add after the paint, and how to prepare them
+
+  /* How many cards, from the first, reach the bottom of the screen, plus a
+   * row. Every card of a view has the same height (gallery.css), so this
+   * follows from the first card's box; it is read before anything on the
+   * page changes, when that costs no layout beyond the search box's. */
+  function onScreen() {
+    var box = list.firstElementChild;
+    if (!box) return PAGE;
+    var listBox = list.getBoundingClientRect(), r = box.getBoundingClientRect();
+    var cols = Math.max(1, Math.round(listBox.width / Math.max(1, r.width)));
+    var next = box.nextElementSibling, step = r.height;
+    for (var i = 1; next && i < cols; i++) next = next.nextElementSibling;
+    if (next) step = next.getBoundingClientRect().top - r.top;
+    var rows = Math.ceil(Math.max(0, window.innerHeight - listBox.top) / Math.max(1, step)) + 1;
+    return Math.max(cols, cols * rows);
+  }
+  function prepare(item, hlKey, words, sort) {
+    card(item);
+    if (item.imgs) {
+      for (var m = 0; m < item.imgs.length; m++) item.imgs[m].src = item.imgs[m].getAttribute("data-src");
+      item.imgs = null;
+    }
+    setFigure(item, sort);
+    highlight(item, words, hlKey);
+    return item.el;
+  }
+  /* Puts `shown` in the list: the first `first` cards now, the others in a
+   * task after the next paint (cancelled by a newer change). Cards already in
+   * place at the start of the list stay (Show more only appends). */
+  function show(shown, first, hlKey, words, sort) {
+    var keep = 0;
+    while (keep < current.length && keep < shown.length && current[keep] === shown[keep]) keep++;
+    first = Math.max(first, keep);
+    for (var i = 0; i < keep; i++) prepare(shown[i], hlKey, words, sort);
+    var frag = document.createDocumentFragment();
+    for (i = keep; i < first; i++) frag.appendChild(prepare(shown[i], hlKey, words, sort));
+    if (keep === 0) {
+      list.replaceChildren(frag);
+    } else {
+      while (list.children.length > keep) list.lastElementChild.remove();
+      list.appendChild(frag);
+    }
+    current = shown.slice(0, first);
+    if (first < shown.length) {
+      var r = rest = { shown: shown, hlKey: hlKey, words: words, sort: sort };
+      afterPaint(function () { showRest(r); });
+    } else {
+      rest = null;
+    }
+    pending();
+  }
+  function showRest(r) {
+    if (rest !== r) return; // a newer change has put its own cards in place
+    rest = null;
+    pending();
+    var frag = document.createDocumentFragment();
+    for (var i = current.length; i < r.shown.length; i++) frag.appendChild(prepare(r.shown[i], r.hlKey, r.words, r.sort));
+    list.appendChild(frag);
+    current = r.shown;
+    if (restoredAt === null) watchMore(); // is "Show more" in reach now that they are all in place?
   }
 
-  function apply() {
+  function apply(now) {
     if (!items) return; // the data file is not in yet: start() applies the URL, which commit() keeps
     var s = state();
+    var listView = s.view === "list";
+    // How many cards the screen shows, read before anything changes (a new view lays out anew: all at once).
+    var fits = now || listView !== document.documentElement.classList.contains("ht-list") ? Infinity : onScreen();
     if (s.sort !== currentSort) {
       order = sorted(s.sort);
       currentSort = s.sort;
       list.setAttribute("data-sort", s.sort);
     }
-    document.documentElement.classList.toggle("ht-list", s.view === "list");
+    if (listView !== document.documentElement.classList.contains("ht-list")) document.documentElement.classList.toggle("ht-list", listView);
     var words = queryWords(s.search);
     var fuzzy = words.map(fuzzyIds);
     if (words.length && !mini) loadMini();
@@ -360,10 +441,11 @@
     var buckets = [];
     for (var b = 0; b < TIERS; b++) buckets.push([]);
     // counts[f]["=" + value]: bots that option would give; counts[f].all: its "Any".
-    var counts = {};
-    FILTERS.forEach(function (f) { counts[f] = { all: 0 }; });
+    var counts = FILTERS.map(function () { return { all: 0 }; });
+    var wanted = FILTERS.map(function (f) { return s[f] ? "=" + s[f] : null; });
+    var nf = FILTERS.length;
     function tally(f, item) {
-      var c = counts[f], k = "=" + item[f];
+      var c = counts[f], k = item.keys[f];
       c.all++;
       c[k] = (c[k] || 0) + 1;
     }
@@ -376,65 +458,77 @@
         if (tj > t) t = tj;
       }
       if (t === -1) continue;
-      var failed = fails(item, s);
-      if (failed.length === 0) {
+      // An item failing no filter is shown and counts for every option; one
+      // failing a single filter counts only for that filter's options.
+      var failed = -1, nfailed = 0;
+      for (var k = 0; k < nf && nfailed < 2; k++) {
+        if (wanted[k] !== null && item.keys[k] !== wanted[k]) { failed = k; nfailed++; }
+      }
+      if (nfailed === 0) {
         buckets[t].push(item);
-        for (var k = 0; k < FILTERS.length; k++) tally(FILTERS[k], item);
-      } else if (failed.length === 1) {
-        tally(failed[0], item);
+        for (k = 0; k < nf; k++) tally(k, item);
+      } else if (nfailed === 1) {
+        tally(failed, item);
       }
     }
     var matched = [].concat.apply([], buckets);
     var shown = matched.slice(0, limit);
-    var hlKey = words.join(" ");
-    var frag = document.createDocumentFragment();
-    shown.forEach(function (item) {
-      card(item);
-      if (item.imgs) {
-        for (var m = 0; m < item.imgs.length; m++) item.imgs[m].src = item.imgs[m].getAttribute("data-src");
-        item.imgs = null;
-      }
-      setFigure(item, s.sort);
-      highlight(item, words, hlKey);
-      frag.appendChild(item.el);
-    });
-    list.replaceChildren(frag);
-    list.classList.add("ht-ready");
-    FILTERS.forEach(function (f) {
+    show(shown, Math.min(shown.length, fits), words.join(" "), words, s.sort);
+    // Only what changed is written: an unchanged text or attribute set again still costs a layout.
+    FILTERS.forEach(function (f, k) {
       options[f].forEach(function (o) {
-        var c = (o.value ? counts[f]["=" + o.value] : counts[f].all) || 0;
+        var c = (o.value ? counts[k]["=" + o.value] : counts[k].all) || 0;
         var text = o.label + " (" + fmt(c) + ")";
         if (o.el.textContent !== text) o.el.textContent = text;
-        o.el.disabled = c === 0 && o.value !== "" && o.value !== s[f];
+        var disabled = c === 0 && o.value !== "" && o.value !== s[f];
+        if (o.el.disabled !== disabled) o.el.disabled = disabled;
       });
     });
-    empty.hidden = matched.length > 0;
-    more.hidden = matched.length <= limit;
+    if (empty.hidden !== matched.length > 0) empty.hidden = matched.length > 0;
+    if (more.hidden !== matched.length <= limit) more.hidden = matched.length <= limit;
     var total = fmt(items.length);
-    count.textContent = (matched.length === items.length ? total : fmt(matched.length) + " of " + total) +
+    var text = (matched.length === items.length ? total : fmt(matched.length) + " of " + total) +
       " bots" + (matched.length > limit ? ", " + fmt(limit) + " shown" : "");
+    if (count.textContent !== text) count.textContent = text;
   }
 
   // --- History: committed changes push, typing replaces, Back restores ------
 
   var typing = false; // the current entry is a search being typed
   // Records how many cards are shown and the scroll position in the current
-  // entry, without touching its URL.
+  // entry, and the URL of the form as it is when `url` is given. Reading the
+  // scroll position lays the page out, so it is never done between changing
+  // the cards and the paint that shows them.
+  var pendingUrl = null; // the URL the current entry is to get, once the results are painted
   function saveState() {
-    history.replaceState({ ht: 1, limit: limit, scroll: Math.round(window.scrollY) }, "");
+    var url = pendingUrl;
+    pendingUrl = null;
+    var st = { ht: 1, limit: limit, scroll: Math.round(window.scrollY) };
+    if (url === null) history.replaceState(st, "");
+    else history.replaceState(st, "", url);
+  }
+  // A history entry costs the main thread milliseconds that would otherwise
+  // stand between a keystroke and its results: it is written after the paint.
+  var saveQueued = false;
+  function saveAfterPaint() {
+    if (saveQueued) return;
+    saveQueued = true;
+    pending();
+    afterPaint(function () { saveQueued = false; saveState(); pending(); });
   }
   /* The form changed: "push" a new entry (the one we leave keeps its URL and
    * place), or "replace" the current one (a search being typed). */
   function commit(kind, keepLimit) {
+    var url = urlFor(state());
     if (kind === "push") {
-      saveState();
-      history.pushState({ ht: 1, limit: limit, scroll: 0 }, "", urlFor(state()));
+      saveState(); // the entry we leave, before anything changes on the page
+      history.pushState({ ht: 1, limit: limit, scroll: 0 }, "", url);
     } else {
-      history.replaceState(history.state, "", urlFor(state()));
+      pendingUrl = url;
     }
     if (!keepLimit) limit = PAGE;
     apply();
-    saveState();
+    saveAfterPaint();
   }
   var saveTimer = 0;
   window.addEventListener("scroll", function () {
@@ -442,6 +536,7 @@
     if (restoredAt !== null && Math.abs(window.scrollY - restoredAt) > 50) { restoredAt = null; watchMore(); }
   }, { passive: true });
   window.addEventListener("pagehide", function () { saveState(); });
+  document.addEventListener("visibilitychange", function () { if (document.hidden) saveState(); });
   list.addEventListener("click", function () { saveState(); });
 
   input.addEventListener("input", function () {
@@ -463,11 +558,12 @@
   function showMore() {
     limit += PAGE;
     apply();
-    saveState();
+    saveAfterPaint();
   }
   more.addEventListener("click", showMore);
   var observer = "IntersectionObserver" in window ? new IntersectionObserver(function (entries) {
-    if (entries[0].isIntersecting && !more.hidden && restoredAt === null) showMore();
+    // Not while the cards below the screen are still to come: "Show more" only looks in reach.
+    if (entries[0].isIntersecting && !more.hidden && restoredAt === null && !rest) showMore();
   }, { rootMargin: "600px" }) : null;
   function watchMore() {
     if (!observer) return;
@@ -480,11 +576,12 @@
 
   function restore() {
     if (!items) return;
+    pendingUrl = null; // the URL of an entry already left (Back within a frame of a keystroke): it keeps the one before
     restoreForm();
     typing = false;
     var st = history.state && history.state.ht ? history.state : null;
     limit = st && st.limit > 0 ? Math.ceil(st.limit / PAGE) * PAGE : PAGE;
-    apply();
+    apply(true); // every card at once: the scroll position needs them
     if (st && st.scroll > 0) {
       window.scrollTo(0, st.scroll);
       restoredAt = window.scrollY;
@@ -534,6 +631,7 @@
       var handle = served[i].querySelector(".ht-card__handle");
       if (!handle || handle.textContent !== "@" + items[i].slug) break;
       adopt(items[i], served[i]);
+      current.push(items[i]);
     }
     restore();
     if (document.activeElement === input) loadMini();

@@ -313,6 +313,8 @@ def context(
         "default_sort": default,
         "page": PAGE,
         "shown": min(PAGE, len(bots)),
+        # Cards make room for the opening words of what a bot says only when some bot has them.
+        "says": any(c["say"] for c in cards),
         "snapshot_date": snapshot_date,
         "data_url": data_url,
         "list_pages": list(range(1, math.ceil(len(bots) / list_page) + 1)),
