@@ -273,8 +273,8 @@ def _pixels_of(card, monkeypatch, *, plain: bool) -> bytes:
     grabbed = []
 
     def png(self):
-        if plain:
-            self.fig.canvas.draw()
+        if plain:  # every text a real Text artist, drawn by fig.canvas.draw()
+            self._draw_reference()
         else:
             self._draw()
         grabbed.append(np.asarray(self.fig.canvas.buffer_rgba()).tobytes())
@@ -349,3 +349,33 @@ def test_the_palette_keeps_flat_colours_exact_and_shades_close(monkeypatch):
     error = np.stack(seen)
     assert error.mean() < 0.5 and error.max() <= 32
     assert (error.sum(axis=-1) == 0).mean() > 0.95  # the flat areas: nearly every pixel exact
+
+
+
+def test_text_without_artists_lands_where_matplotlibs_text_does(monkeypatch):
+    """Every alignment :class:`_TextOp` knows, at fractional positions: the pen it computes is
+    the one :meth:`Text.draw` uses (the same pixels as a real Text drawn by matplotlib alone)."""
+    import numpy as np
+
+    from generator.thumbnails import canvas
+
+    def pixels(draw) -> np.ndarray:
+        renderer = fig.canvas.get_renderer()
+        renderer.clear()
+        draw(renderer)
+        return np.asarray(renderer.buffer_rgba()).copy()
+
+    def real_text(renderer) -> None:
+        with monkeypatch.context() as m:
+            m.setattr(canvas._Renderer, "draw_text", canvas.RendererAgg.draw_text)
+            text = op.artist(fig, 3)
+            text.draw(renderer)
+            text.remove()
+
+    with thumbnails.mpl_style():
+        fig = canvas._measuring_figure()
+        for ha in ("left", "center", "right"):
+            for va in ("top", "bottom", "center", "baseline", "center_baseline"):
+                op = canvas._TextOp(300.3, 200.7, "Tyg ÅV 山田 عربي", 37.5, canvas.INK, "bold", ha, va)
+                ours = pixels(lambda r: op.draw(fig, r))
+                assert ours.any() and (ours == pixels(real_text)).all(), (ha, va)
