@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import os
+import resource
 import shutil
 import time
 from collections import Counter
@@ -65,6 +66,8 @@ class BuildReport:
     problems: int = 0
     skipped: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
+    #: CPU seconds of this process per stage (a busy machine stretches wall time, much less this).
+    cpu: dict[str, float] = field(default_factory=dict)
     #: Problem kind (:func:`generator.quality.kind_of`, the data-quality page's) -> how many cards have it.
     kinds: Counter[quality.Kind] = field(default_factory=Counter)
     #: One ``<repo id>: problem; problem`` line per card with problems.
@@ -78,9 +81,10 @@ class BuildReport:
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         yield
         self.seconds[name] = time.perf_counter() - start
+        self.cpu[name] = time.process_time() - cpu
 
 
 def build(
@@ -149,6 +153,7 @@ def build(
         with report.stage("waiting for images"):
             drawn = drawing.result()
     report.seconds["images (overlapped)"] = drawn["seconds"]
+    report.cpu["images (overlapped)"] = drawn["cpu"]
     report.seconds["images wall"] = time.perf_counter() - started
     thumbs = drawn["thumbs"]
     final = images_for(thumbs=thumbs, avatars=avatars)
@@ -167,9 +172,15 @@ def _draw_images(bots: list[Bot], docs: Path, avatars_dir: Path | None, jobs: in
     """The thumbnails, in the drawing process: the names drawn, and the seconds it took."""
     from .thumbnails import draw_thumbnails
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu_with_children()
     thumbs = draw_thumbnails(bots, out_dir=docs / THUMBS, avatars_dir=avatars_dir, jobs=jobs)
-    return {"thumbs": sorted(thumbs), "seconds": time.perf_counter() - start}
+    return {"thumbs": sorted(thumbs), "seconds": time.perf_counter() - start, "cpu": _cpu_with_children() - cpu}
+
+
+def _cpu_with_children() -> float:
+    """CPU seconds of this process and of its child processes that have ended (the drawing workers)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
 
 
 def images_for(*, thumbs: Sequence[str], avatars: Mapping[str, Path]) -> render.Images:
