@@ -40,7 +40,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import buildcache, history, publish, quality, render, snapshot, validate
+from . import buildcache, history, pool, publish, quality, render, snapshot, validate
 from .config import Settings
 from .errors import BuildError
 from .models import Bot
@@ -104,9 +104,9 @@ def build(
     The stages overlap where they can: the images are drawn in a separate
     process while the pages are rendered and MkDocs builds them (MkDocs only
     needs the images' paths), so MkDocs' one busy core and the drawing's
-    other cores work at once. MkDocs is told to leave the image folders out
-    (:data:`LINKED`); once both are done, the images are hard-linked (or
-    copied) into the site. If a thumbnail could not be drawn after all, the
+    other cores (:func:`drawing_jobs`) work at once. MkDocs is told to leave
+    the image folders out (:data:`LINKED`); once both are done, the images
+    are hard-linked (or copied) into the site. If a thumbnail could not be drawn after all, the
     pages are rendered again without it and MkDocs runs again.
     """
     from .normalise import normalise_snapshot
@@ -145,7 +145,7 @@ def build(
     day = snap.date(report.bots)
     trends = history.load(settings.cards)
     with ProcessPoolExecutor(max_workers=1) as drawer:
-        drawing = drawer.submit(_draw_images, report.bots, docs, snap.avatars_dir, jobs)
+        drawing = drawer.submit(_draw_images, report.bots, docs, snap.avatars_dir, drawing_jobs(jobs))
         with report.stage("pages"):
             _render(report, docs=docs, images=expected, settings=settings, day=day, trends=trends)
         with report.stage("mkdocs"):
@@ -166,6 +166,12 @@ def build(
         link_images(docs=docs, out_dir=out_dir, files=[docs / THUMBS / f"{n}.png" for n in thumbs])
     cache.save()
     return report
+
+
+def drawing_jobs(jobs: int | None) -> int:
+    """Processes that draw the images while this one renders pages and runs MkDocs: one core
+    fewer than the build's ``jobs`` (at least one), so MkDocs, which uses one core, keeps it."""
+    return max(1, pool.jobs_or_cores(jobs) - 1)
 
 
 def _draw_images(bots: list[Bot], docs: Path, avatars_dir: Path | None, jobs: int | None) -> dict:

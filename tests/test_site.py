@@ -213,3 +213,10 @@ def test_build_command_reports_problem_cards_and_exits_0(tmp_path, monkeypatch, 
     assert (tmp_path / "out/bots/getfiscal/index.html").is_file()
     assert main(["build", "--cards", str(tmp_path / "missing"), "--out", str(tmp_path / "out2")]) == 1
     assert "missing" in capsys.readouterr().err
+
+
+def test_the_drawing_leaves_mkdocs_a_core():
+    from generator import pool, site
+
+    assert site.drawing_jobs(1) == 1 and site.drawing_jobs(2) == 1 and site.drawing_jobs(4) == 3
+    assert site.drawing_jobs(None) == max(1, pool.jobs_or_cores(None) - 1)
