@@ -239,6 +239,47 @@ def test_every_card_of_a_view_is_one_height_and_a_keystroke_fills_the_page_after
     context.close()
 
 
+def test_opening_words_come_from_their_own_file_once_a_card_the_page_lacks_is_shown(browser, served_site):
+    """The data file points to the extras file; the script fetches it only for cards it builds."""
+    import json
+
+    from generator.render.gallery import DATA_FILE, EXTRAS_FILE
+
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    names: list[str] = []
+    asked: list[str] = []
+
+    extras: dict = {}
+
+    def data(route):  # the corpus has no predict samples: give every bot some words
+        body = json.loads(route.fetch().text())
+        names.extend(body["name"])
+        extras.update(json.loads(route.fetch(url=route.request.url.replace(DATA_FILE, EXTRAS_FILE).split("?")[0]).text()))
+        extras["say"] = [f"I am {n}" for n in names]
+        body["extras"] = f"{EXTRAS_FILE}?v=test"
+        route.fulfill(body=json.dumps(body), content_type="application/json")
+
+    def more(route):
+        asked.append(route.request.url)
+        route.fulfill(body=json.dumps(extras), content_type="application/json")
+
+    page.route(f"**/{DATA_FILE}?*", data)
+    page.route(f"**/{EXTRAS_FILE}?*", more)
+    page.goto(served_site)
+    page.wait_for_selector("#ht-gallery[data-ready]", state="attached")
+    settled(page)
+    assert asked == [] and page.locator(".ht-card__say").count() == 0  # the served cards: nothing to fetch
+    page.fill(SEARCH, names[-1])  # the last bot: not in the page as served
+    settled(page)
+    assert page.locator(".ht-card").first.locator(".ht-card__say").inner_text() == f"I am {names[-1]}"
+    page.fill(SEARCH, names[-2])
+    settled(page)
+    assert page.locator(".ht-card").first.locator(".ht-card__say").inner_text() == f"I am {names[-2]}"
+    assert len(asked) == 1
+    context.close()
+
+
 def test_cards_show_the_figure_of_the_sort(visit, corpus_site):
     page, _ = visit("?search=annhertzz")
     meta = page.locator(".ht-card:first-child .ht-card__meta")
@@ -320,6 +361,7 @@ def test_cards_the_script_builds_are_the_cards_the_page_serves(browser, served_s
     page.route(re.compile(r".*/(\?.*)?$"), no_cards)
     page.goto(served_site)
     page.wait_for_selector("#ht-gallery[data-ready]", state="attached")
+    settled(page)  # the extras file (the avatars) is in: the cards built before it have been given theirs
     outer = "cs => cs.map(c => c.outerHTML.replaceAll(' data-src=', ' src=').replaceAll(' loading=\"lazy\"', ''))"
     built = page.eval_on_selector_all(".ht-card", outer)
     expected = page.evaluate(  # the cards as served, parsed by the same browser (no script runs on them)

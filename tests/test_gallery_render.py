@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 import json
 import re
+from datetime import datetime, timezone
 from types import SimpleNamespace
 
 from generator.models import Bot, HubMeta, User
@@ -91,12 +92,15 @@ def test_the_data_file_has_every_bot_in_the_default_order_and_the_page_only_the_
     data = json.loads(files[gallery.DATA_FILE])
     order = [b.name for b in gallery.sort_bots(bots, key="downloads")]
     assert data["v"] == gallery.DATA_VERSION and data["name"] == order
-    assert all(len(column) == len(bots) for key, column in data.items() if key not in ("v", "kinds", "eras", "colours"))
+    assert all(len(column) == len(bots) for key, column in data.items() if key not in ("v", "kinds", "eras", "colours", "extras"))
     at = order.index("x-y")
     assert data["kinds"][data["k"][at]] == "cyborg" and data["n"][at] == 2 and data["dn"][at] == "X & Y"
     assert data["s"][at] is None  # the script derives "x-y X & Y x y X Y" itself (derived_search)
     assert data["d"][order.index("b007")] is None and data["l"][order.index("b007")] == 7  # unknown is null, never 0
-    assert [data["colours"][c] for c, _ in data["f"][at]] == [f.colour for f in gallery.card_faces(bots[-1], images=NO_IMAGES)[0]]
+    faces = gallery.card_faces(bots[-1], images=NO_IMAGES)[0]
+    assert data["f"][at] == " ".join(f"{gallery.INITIALS_COLOURS.index(f.colour):x}{f.initials}" for f in faces)
+    assert [code[1:] for code in data["f"][at].split()] == ["X", "Y"]
+    assert [data["colours"][int(code[0], 16)] for code in data["f"][at].split()] == [f.colour for f in faces]
     page = files["index.md"]
     assert page.count('<li class="ht-card">') == gallery.SERVED_CARDS
     assert re.findall(r'<span class="ht-card__handle">@([^<]+)</span>', page) == order[: gallery.SERVED_CARDS]
@@ -136,3 +140,26 @@ def test_cards_make_room_for_what_bots_say_only_when_some_bot_says_something():
     page = gallery.gallery_page([quiet[0], said], images=NO_IMAGES, snapshot_date=None)
     assert '<ul class="ht-grid ht-grid--says" data-sort="downloads">' in page
     assert re.search(r'<span class="ht-card__say">My dream is ?to sail away</span>', page)
+    # The opening words are in a file of their own, named by its bytes; the data file only points to it.
+    files = gallery.gallery_files([quiet[0], said], images=NO_IMAGES, snapshot_date=None)
+    data, extras = json.loads(files[gallery.DATA_FILE]), json.loads(files[gallery.EXTRAS_FILE])
+    assert "say" not in data and extras["v"] == gallery.DATA_VERSION and extras["say"][0] is None
+    assert extras["say"][1].endswith("to sail away") and data["name"] == ["a", "b"] and extras["a"] == [None, None]
+    digest = hashlib.sha256(files[gallery.EXTRAS_FILE].rstrip("\n").encode()).hexdigest()[:12]
+    assert data["extras"] == f"{gallery.EXTRAS_FILE}?v={digest}"
+    quiet_files = gallery.gallery_files(quiet, images=NO_IMAGES, snapshot_date=None)
+    assert gallery.EXTRAS_FILE not in quiet_files and json.loads(quiet_files[gallery.DATA_FILE])["extras"] is None
+
+
+def test_the_data_file_gives_dates_as_days_and_the_extras_file_avatars_after_their_folder():
+    made = dataclasses.replace(_bot("a-b", kind="cyborg", users=2, avatars=True),
+                               hub=HubMeta(downloads=1, likes=0, created_at="2022-12-31T23:30:00-02:00"))  # fmt: skip
+    images = Images(thumbs={}, avatars={made.users[1].avatar: "img/avatars/0123456789abcdef.jpg"})
+    cards = [gallery.card(made, images=images, rising={}), gallery.card(_bot("c"), images=images, rising={})]
+    card, data, extras = cards[0], gallery.gallery_data(cards), gallery.extras_data(cards)
+    # 2023-01-01T01:30Z: the UTC day (what the script shows and derives the year from), and the filter's year with it.
+    assert data["c"] == [card["c"] // 86400, None] and card["year"] == 2023
+    assert datetime.fromtimestamp(data["c"][0] * 86400, timezone.utc).date().isoformat() == "2023-01-01"
+    assert "y" not in data and extras["avatars"] == "img/avatars/" and extras["a"] == ["- 0123456789abcdef.jpg", None]
+    assert [code[1:] for code in data["f"][0].split()] == ["A", "B"] and extras["say"] == [None, None]
+    assert gallery.extras_data([cards[1]]) is None  # no avatar, no words: no extras file

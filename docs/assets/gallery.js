@@ -46,7 +46,8 @@
     return text.toLowerCase().match(WORD_RE) || [];
   }
 
-  var DATA_VERSION = 1; // gallery.py's DATA_VERSION
+  var DATA_VERSION = 2; // gallery.py's DATA_VERSION
+  var DAY = 864e5; // ms: the data file gives dates as days since 1970-01-01 (UTC)
   var items = null; // every bot, in the default sort's order, once the data file is in
   var byName = null;
 
@@ -57,26 +58,52 @@
     parts.forEach(function (p) { if (!Object.prototype.hasOwnProperty.call(seen, p)) { seen[p] = true; out.push(p); } });
     return out.join(" ");
   }
+  /* The items, with only what the first view needs: what a search matches
+   * (searchable) is worked out when the first search comes, or when the
+   * browser is idle, not before the gallery is ready. */
   function makeItems(data) {
-    var out = [];
-    for (var i = 0; i < data.name.length; i++) {
-      var name = data.name[i], display = data.dn[i] || name;
-      var text = (data.s[i] === null ? searchText(name, display) : data.s[i]).toLowerCase();
-      var n = data.n[i];
-      out.push({
-        id: i, el: null, nameEl: null, handleEl: null, slot: null, img: null,
-        displayName: display, name: name.toLowerCase(), slug: name, handles: name.toLowerCase().split("-"),
-        text: text, words: tokens(text),
-        kind: data.kinds[data.k[i]], accounts: n, n: n >= 4 ? "4" : String(n), era: data.eras[data.e[i]],
-        year: data.y[i] === null ? "" : String(data.y[i]),
-        d: data.d[i], l: data.l[i], c: data.c[i], u: data.u[i], t: data.t[i], r: data.r[i],
-        say: data.say[i], faces: data.f[i], colours: data.colours,
+    var out = new Array(data.name.length);
+    var years = {}; // day -> year, for the year filter
+    for (var i = 0; i < out.length; i++) {
+      var name = data.name[i], n = data.n[i], c = data.c[i];
+      var year = "";
+      if (c !== null) {
+        year = years[c] || (years[c] = String(new Date(c * DAY).getUTCFullYear()));
+      }
+      var item = {
+        id: i, el: null, nameEl: null, handleEl: null, slot: null, imgs: null, rank: i,
+        displayName: data.dn[i] || name, name: null, slug: name, handles: null, text: null, words: null, s: data.s[i],
+        kind: data.kinds[data.k[i]], accounts: n, n: n >= 4 ? "4" : String(n), era: data.eras[data.e[i]], year: year,
+        d: data.d[i], l: data.l[i], c: c, u: data.u[i], t: data.t[i], r: data.r[i],
+        say: null, avatars: null, faces: data.f[i],
         hl: "", figure: null, keys: null,
-      });
+      };
+      item.keys = ["=" + item.kind, "=" + item.n, "=" + item.era, "=" + year];
+      out[i] = item;
     }
-    out.forEach(function (item) { item.keys = FILTERS.map(function (f) { return "=" + item[f]; }); });
     return out;
   }
+  var searchable = false;
+  function makeSearchable() {
+    if (searchable) return;
+    searchable = true;
+    items.forEach(function (item) {
+      var name = item.slug, text = (item.s === null ? searchText(name, item.displayName) : item.s).toLowerCase();
+      item.name = name.toLowerCase();
+      item.handles = item.name.split("-");
+      item.text = text;
+      item.words = tokens(text);
+    });
+  }
+  /* A card's faces from the data file ("<colour><initials>", space-separated)
+   * and the extras file (their avatars): [colour, initials, avatar or null]. */
+  function faces(item) {
+    var avatars = item.avatars ? item.avatars.split(" ") : [];
+    return item.faces.split(" ").map(function (f, i) {
+      return [colours[parseInt(f[0], 16)], f.slice(1), avatars[i] && avatars[i] !== "-" ? avatarDir + avatars[i] : null];
+    });
+  }
+  var colours = null, avatarDir = "";
   function el(tag, cls, text) {
     var e = document.createElement(tag);
     if (cls) e.className = cls;
@@ -88,29 +115,21 @@
   function buildCard(item) {
     var li = el("li", "ht-card"), a = el("a"), top = el("span", "ht-card__top");
     a.setAttribute("href", "bots/" + item.slug + "/");
-    var faces = item.faces, colours = item.colours;
-    top.setAttribute("style", "--a:" + colours[faces[0][0]] + ";--b:" + colours[faces[faces.length - 1][0]]);
+    var fs = faces(item);
+    top.setAttribute("style", "--a:" + fs[0][0] + ";--b:" + fs[fs.length - 1][0]);
     top.setAttribute("aria-hidden", "true");
-    faces.forEach(function (f) {
+    fs.forEach(function (f) {
       var face = el("span", "ht-face", f[1]);
-      face.setAttribute("style", "--ht-face:" + colours[f[0]]);
-      if (f[2]) {
-        var img = el("img");
-        img.setAttribute("src", f[2]);
-        img.setAttribute("width", "56");
-        img.setAttribute("height", "56");
-        img.setAttribute("alt", "");
-        img.setAttribute("loading", "lazy");
-        img.setAttribute("decoding", "async");
-        face.appendChild(img);
-      }
+      face.setAttribute("style", "--ht-face:" + f[0]);
+      if (f[2]) face.appendChild(avatar(f[2]));
       top.appendChild(face);
     });
-    if (item.accounts > faces.length) top.appendChild(el("span", "ht-face ht-face--more", "+" + (item.accounts - faces.length)));
+    if (item.accounts > fs.length) top.appendChild(el("span", "ht-face ht-face--more", "+" + (item.accounts - fs.length)));
     a.appendChild(top);
     a.appendChild(el("span", "ht-card__name", item.displayName));
     a.appendChild(el("span", "ht-card__handle", "@" + item.slug));
     if (item.say) a.appendChild(el("span", "ht-card__say", item.say));
+    if (extrasUrl && !extras) { item.awaitsExtras = true; loadExtras(); }
     var meta = el("span", "ht-card__meta");
     meta.appendChild(el("span", "ht-badge ht-badge--" + item.kind, item.kind === "cyborg" ? "CYBORG" : "BOT"));
     meta.appendChild(document.createTextNode((item.accounts > 1 ? " " + item.accounts + " accounts" : "") + " "));
@@ -122,6 +141,50 @@
     a.appendChild(meta);
     li.appendChild(a);
     return li;
+  }
+  function avatar(src) {
+    var img = el("img");
+    img.setAttribute("src", src);
+    img.setAttribute("width", "56");
+    img.setAttribute("height", "56");
+    img.setAttribute("alt", "");
+    img.setAttribute("loading", "lazy");
+    img.setAttribute("decoding", "async");
+    return img;
+  }
+  /* The opening words of what each bot says and the faces' avatars come in a
+   * file of their own (gallery.py's EXTRAS_FILE), fetched when the first card
+   * the page did not have is shown; cards built before it is in get them
+   * when it comes, in the template's places (a card's height is fixed and an
+   * avatar covers its initials: nothing moves). */
+  var extrasUrl = null, extras = null, extrasLoading = false;
+  function loadExtras() {
+    if (extrasLoading) return;
+    extrasLoading = true;
+    pending();
+    fetch(extrasUrl, { credentials: "same-origin" })
+      .then(function (r) {
+        if (!r.ok) throw new Error("HTTP " + r.status + " for " + r.url);
+        return r.json();
+      })
+      .then(function (data) {
+        if (!data || data.v !== DATA_VERSION || !data.say || !data.a || data.say.length !== items.length) {
+          throw new Error("gallery extras file: not version " + DATA_VERSION + " of " + items.length + " bots");
+        }
+        extras = data;
+        avatarDir = data.avatars || "";
+        items.forEach(function (item, i) {
+          item.say = data.say[i];
+          item.avatars = data.a[i];
+          if (!item.awaitsExtras) return;
+          item.awaitsExtras = false;
+          var a = item.el.firstChild;
+          if (item.say) a.insertBefore(el("span", "ht-card__say", item.say), a.querySelector(".ht-card__meta"));
+          faces(item).forEach(function (f, j) { if (f[2]) a.firstChild.children[j].appendChild(avatar(f[2])); });
+        });
+      })
+      .catch(function (e) { if (window.console) console.error("gallery: " + e.message); }) // the cards work without
+      .then(function () { extrasLoading = false; if (!extras) extrasUrl = null; pending(); });
   }
   /* Gives `item` its element: the server-rendered card of the first page, else a new one. */
   function adopt(item, li) {
@@ -174,6 +237,7 @@
         },
         tokenize: function (text) { return text.split(" "); },
       });
+      makeSearchable();
       index.addAll(items);
       mini = index;
       root.setAttribute("data-fuzzy", "");
@@ -263,12 +327,22 @@
 
   var orders = {}; // sort key -> every item in that order (the data does not change: sort once)
   function sorted(key) {
-    if (key === "name") return byName;
+    if (key === "name") return byNameOrder();
     var attr = SORT_ATTR[key] || SORT_ATTR[DEFAULT_SORT];
-    if (!orders[attr]) orders[attr] = sortedBy(attr);
+    if (!orders[attr]) orders[attr] = key === DEFAULT_SORT ? items : sortedBy(attr); // the data file's own order
     return orders[attr];
   }
+  /* Every item by name (item.rank: its place there, which breaks ties in the other sorts). */
+  function byNameOrder() {
+    if (!byName) {
+      var keyed = items.map(function (item) { return [item.slug.toLowerCase(), item]; });
+      keyed.sort(function (a, b) { return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0; });
+      byName = keyed.map(function (k, i) { k[1].rank = i; return k[1]; });
+    }
+    return byName;
+  }
   function sortedBy(attr) {
+    byNameOrder();
     return items.slice().sort(function (a, b) {
       var x = a[attr], y = b[attr];
       if (x === null || y === null) {
@@ -283,8 +357,8 @@
   function fmt(n) { return n.toLocaleString("en"); }
   function figureText(item, key) {
     switch (key) {
-      case "newest": return item.c === null ? "created: unknown" : "created " + dateFormat.format(new Date(item.c * 1000));
-      case "updated": return item.u === null ? "updated: unknown" : "updated " + dateFormat.format(new Date(item.u * 1000));
+      case "newest": return item.c === null ? "created: unknown" : "created " + dateFormat.format(new Date(item.c * DAY));
+      case "updated": return item.u === null ? "updated: unknown" : "updated " + dateFormat.format(new Date(item.u * DAY));
       case "kept": return item.t === null ? "tweets kept: unknown" : fmt(item.t) + " tweets kept";
       case "rising": return item.r === null ? "rise: unknown" : (item.r > 0 ? "+" : "") + fmt(item.r) + " ↓ in 7 nights";
       default: return "";
@@ -322,10 +396,10 @@
     if (item.hl === key) return;
     if (words.length) {
       marked(item.nameEl, item.displayName, words);
-      marked(item.handleEl, "@" + item.name, words);
+      marked(item.handleEl, "@" + item.slug, words);
     } else {
       item.nameEl.textContent = item.displayName;
-      item.handleEl.textContent = "@" + item.name;
+      item.handleEl.textContent = "@" + item.slug;
     }
     item.hl = key;
   }
@@ -340,7 +414,7 @@
   // data-pending: work is queued for after the paint (the cards below the
   // screen, the history entry); the browser tests wait for it to go.
   function pending() {
-    var now = !!(rest || saveQueued);
+    var now = !!(rest || saveQueued || extrasLoading);
     if (now !== root.hasAttribute("data-pending")) root.toggleAttribute("data-pending", now);
   }
 
@@ -434,6 +508,7 @@
     }
     if (listView !== document.documentElement.classList.contains("ht-list")) document.documentElement.classList.toggle("ht-list", listView);
     var words = queryWords(s.search);
+    if (words.length) makeSearchable();
     var fuzzy = words.map(fuzzyIds);
     if (words.length && !mini) loadMini();
     // One pass: each item's rank tier for the query, and the counts each
@@ -619,11 +694,9 @@
 
   function start(data) {
     if (!data || data.v !== DATA_VERSION || !data.name) throw new Error("gallery data file: not version " + DATA_VERSION);
+    colours = data.colours;
+    extrasUrl = data.extras || null;
     items = makeItems(data);
-    byName = items.slice().sort(function (a, b) {
-      return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
-    });
-    byName.forEach(function (item, i) { item.rank = i; });
     order = items;
     // The cards in the page are the data's first ones, in order: keep them.
     var served = list.children;
@@ -637,6 +710,9 @@
     if (document.activeElement === input) loadMini();
     root.setAttribute("data-ready", "");
     if (window.performance && performance.mark) performance.mark("ht-gallery-ready");
+    // What the first search needs, while the visitor has not typed yet.
+    var idle = window.requestIdleCallback || function (fn) { return setTimeout(fn, 200); };
+    idle(function () { makeSearchable(); byNameOrder(); }, { timeout: 2000 });
   }
   fetch(root.dataset.data, { credentials: "same-origin" })
     .then(function (r) {

@@ -17,11 +17,12 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import posixpath
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Literal
 
 from ..faces import INITIALS_COLOURS
@@ -49,8 +50,15 @@ PAGE = 60
 SERVED_CARDS = PAGE
 #: The data file of every bot, fetched by the script (beside ``index.md``).
 DATA_FILE = "gallery.json"
+#: What the cards show beyond the data file (:func:`extras_data`): the opening words of what
+#: each bot says and the paths of its faces' avatars. At 20,000 bots they would more than
+#: double the data file, and the first cards, in the page, have them already: the script
+#: fetches this file when it first shows a card the page did not have.
+EXTRAS_FILE = "gallery-extras.json"
 #: Bumped when the data file's columns change, so an old script never misreads a new file.
-DATA_VERSION = 1
+DATA_VERSION = 2
+#: Seconds in a day: the data file gives dates as whole days since 1970-01-01 (UTC), all a card shows.
+DAY = 86400
 #: Bots on each plain-HTML list page, ``LIST_DIR/<k>/`` (every bot without JavaScript).
 LIST_PAGE = 500
 LIST_DIR = "all"
@@ -209,7 +217,7 @@ def card(bot: Bot, *, images: Images, rising: Mapping[str, int]) -> dict[str, An
         "kind": bot.kind,
         "n": n,
         "era": bot.era,
-        "year": created.year if created else None,
+        "year": created.astimezone(timezone.utc).year if created else None,  # the year of the UTC day the script derives
         "d": bot.hub.downloads,
         "l": bot.hub.likes,
         "c": _seconds(created),
@@ -229,23 +237,38 @@ def _seconds(value: str | datetime | None) -> int | None:
     return None if t is None else int(t)
 
 
+def day(seconds: int | None) -> int | None:
+    """Whole days since 1970-01-01 (UTC) of a time in seconds since the epoch, as the data file gives dates.
+
+    >>> day(86400 * 3 + 5), day(None)
+    (3, None)
+    """
+    return None if seconds is None else seconds // DAY
+
+
+def face_code(f: Face) -> str:
+    """One face as the data file writes it: its colour (a hex digit: its place in ``INITIALS_COLOURS``), then its initials.
+
+    Initials never hold a space (letters, or a handle's first character), so a card's faces join with spaces.
+
+    >>> face_code(Face(src=None, initials="DH", colour=INITIALS_COLOURS[10]))
+    'aDH'
+    """
+    return f"{INITIALS_COLOURS.index(f.colour):x}{f.initials}"
+
+
 def gallery_data(cards: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """The data file: one column per field, the bots in the default sort's order.
 
     ``name``, ``dn`` (display name, ``""`` when it is the name), ``s`` (search
     words, ``null`` when :func:`derived_search` gives them), ``k`` and ``e``
-    (positions in ``kinds`` and ``eras``), ``n`` (accounts), ``y`` (year
-    made), ``d`` downloads, ``l`` likes, ``c`` created and ``u`` updated
-    (seconds since the epoch), ``t`` tweets kept, ``r`` rise, ``say``
-    (opening words), ``f`` (faces: ``[colour, initials]`` or ``[colour,
-    initials, avatar]``, the colour a position in ``colours``); ``null``
-    where a figure is unknown.
+    (positions in ``kinds`` and ``eras``), ``n`` (accounts), ``d`` downloads,
+    ``l`` likes, ``c`` created and ``u`` updated (:func:`day`; the year filter
+    is the year of ``c``), ``t`` tweets kept, ``r`` rise, ``f`` (faces,
+    :func:`face_code`); ``null`` where a figure is unknown. ``extras`` is the
+    URL of :data:`EXTRAS_FILE`, ``null`` when no card has anything more. Every
+    byte counts: at 20,000 bots this file is most of what the gallery fetches.
     """
-    colours = {c: i for i, c in enumerate(INITIALS_COLOURS)}
-
-    def faces(c: Mapping[str, Any]) -> list[list[Any]]:
-        return [[colours[f.colour], f.initials, *([f.src] if f.src else [])] for f in c["faces"]]
-
     return {
         "v": DATA_VERSION,
         "kinds": list(KINDS),
@@ -257,11 +280,33 @@ def gallery_data(cards: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         "k": [KINDS.index(c["kind"]) for c in cards],
         "e": [ERA_VALUES.index(c["era"]) if c["era"] in ERA_VALUES else ERA_VALUES.index("unknown") for c in cards],
         "n": [c["n"] for c in cards],
-        "y": [c["year"] for c in cards],
-        **{key: [c[key] for c in cards] for key in ("d", "l", "c", "u", "t", "r")},
-        "say": [c["say"] for c in cards],
-        "f": [faces(c) for c in cards],
+        **{key: [c[key] for c in cards] for key in ("d", "l")},
+        **{key: [day(c[key]) for c in cards] for key in ("c", "u")},
+        **{key: [c[key] for c in cards] for key in ("t", "r")},
+        "extras": None,
+        "f": [" ".join(face_code(f) for f in c["faces"]) for c in cards],
     }
+
+
+def extras_data(cards: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
+    """:data:`EXTRAS_FILE`, in the data file's order, or ``None`` when no card has anything more to show.
+
+    ``say``: each bot's opening words (``null``: it says nothing); ``a``: its
+    faces' avatars, space-separated, each the path after ``avatars`` (the
+    folder they share) or ``-`` for a face without one, ``null`` when none has one.
+    """
+    srcs = [f.src for c in cards for f in c["faces"] if f.src]
+    if not srcs and not any(c["say"] for c in cards):
+        return None
+    shared = posixpath.commonprefix(srcs)
+    folder = shared[: shared.rfind("/") + 1]  # "img/avatars/", written once
+
+    def avatars(c: Mapping[str, Any]) -> str | None:
+        if not any(f.src for f in c["faces"]):
+            return None
+        return " ".join(f.src[len(folder) :] if f.src else "-" for f in c["faces"])
+
+    return {"v": DATA_VERSION, "avatars": folder, "say": [c["say"] for c in cards], "a": [avatars(c) for c in cards]}
 
 
 def filters(bots: Sequence[Bot]) -> tuple[Filter, ...]:
@@ -269,7 +314,7 @@ def filters(bots: Sequence[Bot]) -> tuple[Filter, ...]:
     kinds = Counter(b.kind for b in bots)
     ns = Counter(min(n_accounts(b), MANY_ACCOUNTS) for b in bots)
     eras = Counter(b.era for b in bots)
-    years = Counter(b.created.year for b in bots if b.created)
+    years = Counter(b.created.astimezone(timezone.utc).year for b in bots if b.created)
 
     def opts(items: Sequence[tuple[str, str]], counts: Mapping[Any, int], key=lambda v: v) -> tuple[Option, ...]:
         return tuple(Option(v, label, counts[key(v)]) for v, label in items if counts.get(key(v)))
@@ -359,12 +404,29 @@ def gallery_files(
     rising: Mapping[str, int] | None = None,
     list_page: int = LIST_PAGE,
 ) -> dict[str, str]:
-    """Every file of the gallery, path under ``docs/`` -> text: ``index.md``, :data:`DATA_FILE` and the list pages.
+    """Every file of the gallery, path under ``docs/`` -> text: ``index.md``, :data:`DATA_FILE`, :data:`EXTRAS_FILE`
+    (when some card has more to show) and the list pages.
 
     The page asks for the data file by a URL that changes with its bytes, so
     a browser never pairs a new page with an old cached file.
     """
     ctx = context(bots, images=images, snapshot_date=snapshot_date, rising=rising, list_page=list_page)
-    data = json.dumps(gallery_data(ctx["all_cards"]), ensure_ascii=False, separators=(",", ":"))
-    ctx["data_url"] = f"{DATA_FILE}?v={hashlib.sha256(data.encode('utf-8')).hexdigest()[:12]}"
-    return {"index.md": _page(ctx), DATA_FILE: data + "\n", **list_pages(ctx["all_cards"], per_page=list_page)}
+    out: dict[str, str] = {}
+    data = gallery_data(ctx["all_cards"])
+    extras = extras_data(ctx["all_cards"])
+    if extras is not None:
+        text = _json(extras)
+        data["extras"] = _versioned(EXTRAS_FILE, text)
+        out[EXTRAS_FILE] = text + "\n"
+    text = _json(data)
+    ctx["data_url"] = _versioned(DATA_FILE, text)
+    return {"index.md": _page(ctx), DATA_FILE: text + "\n", **out, **list_pages(ctx["all_cards"], per_page=list_page)}
+
+
+def _json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def _versioned(path: str, text: str) -> str:
+    """``path`` with a hash of ``text``: a browser never pairs a new file with an old cached one."""
+    return f"{path}?v={hashlib.sha256(text.encode('utf-8')).hexdigest()[:12]}"

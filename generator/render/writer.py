@@ -19,7 +19,10 @@ from ..errors import BuildError, OutputCollisionError
 HANDLE_RE = re.compile(r"^[A-Za-z0-9_]{1,50}$")
 #: What the generator owns inside ``docs/`` (also listed in .gitignore); the
 #: image folders under ``img/`` are caches and are pruned, not wiped.
-GENERATED = ("index.md", "gallery.json", "all", "bots", "accounts", "statistics", "bots.json", "bots.csv", "feed.json")
+GENERATED = (
+    "index.md", "gallery.json", "gallery-extras.json", "all", "bots", "accounts", "statistics",
+    "bots.json", "bots.csv", "feed.json",
+)  # fmt: skip
 
 
 class Writer:
