@@ -34,7 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from generator import corpus, publish  # noqa: E402
-from generator.render.gallery import DATA_FILE, LIST_DIR, LIST_PAGE, SAYS_FILE, gallery_files  # noqa: E402
+from generator.render.gallery import DATA_FILE, LIST_DIR, LIST_PAGE, EXTRAS_FILE, gallery_files  # noqa: E402
 from generator.site import build  # noqa: E402
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -106,10 +106,10 @@ def measure(site: Path) -> None:
     data = (site / DATA_FILE).read_bytes()
     print(f"  {DATA_FILE}: {len(data) / 1024:,.0f} KB, {len(gzip.compress(data)) / 1024:,.0f} KB gzipped; "
           f"the page and its data {(len(gzip.compress(html)) + len(gzip.compress(data))) / 1024:,.0f} KB gzipped")  # fmt: skip
-    if (site / SAYS_FILE).is_file():
-        says = (site / SAYS_FILE).read_bytes()
-        print(f"  {SAYS_FILE} (fetched once a card the page lacks is shown): {len(says) / 1024:,.0f} KB, "
-              f"{len(gzip.compress(says)) / 1024:,.0f} KB gzipped")  # fmt: skip
+    if (site / EXTRAS_FILE).is_file():
+        extras = (site / EXTRAS_FILE).read_bytes()
+        print(f"  {EXTRAS_FILE} (fetched once a card the page lacks is shown): {len(extras) / 1024:,.0f} KB, "
+              f"{len(gzip.compress(extras)) / 1024:,.0f} KB gzipped")  # fmt: skip
     script = site / "assets" / "gallery.js"
     mini = site / "assets" / "vendor" / "minisearch.min.js"
     for p in (script, mini):
@@ -227,7 +227,7 @@ def sizes(n: int) -> None:
     files = gallery_files(bots, images=Images(thumbs={}, avatars={}), snapshot_date=None, rising=rising)
     print(f"gallery files for {len(bots):,} bots rendered in {time.perf_counter() - start:.1f} s")
     gz = {}
-    for rel in ("index.md", DATA_FILE, SAYS_FILE):
+    for rel in ("index.md", DATA_FILE, EXTRAS_FILE):
         if rel in files:
             data = files[rel].encode()
             gz[rel] = len(gzip.compress(data))
