@@ -178,6 +178,37 @@ def test_dark_mode_toggle(visit):
     assert page.get_attribute("body", "data-md-color-scheme") == "slate"
 
 
+@pytest.mark.parametrize("width", [1366, 390])
+def test_bot_and_account_pages_header_search_and_toggle_work_from_the_shared_script(visit, width):
+    """Their palette toggle and search come from assets/header.<hash>.js (generator/compact.py), not the page."""
+    page, _ = visit(f"bots/{CYBORG}/", viewport={"width": width, "height": 800}, is_mobile=width == 390)
+    assert page.locator("script[src*='assets/header.']").count() == 1
+    assert page.get_attribute("body", "data-md-color-scheme") == "default"
+    page.click("form[data-md-component=palette] label:visible")
+    assert page.get_attribute("body", "data-md-color-scheme") == "slate"
+    # The choice is applied on the next page before it is painted, as Material's inline script did.
+    page.goto(page.url.replace(f"bots/{CYBORG}/", "accounts/dril/"), wait_until="commit")
+    page.wait_for_selector("header form[data-md-component=palette]", state="attached")
+    assert page.evaluate("document.body.dataset.mdColorScheme") == "slate"
+    page.wait_for_load_state("networkidle")
+    if width == 390:
+        page.click("label.md-header__button[for=__search]")
+    box = page.locator("input.md-search__input")
+    box.click()
+    box.press_sequentially("getfiscal", delay=10)
+    first = page.locator(".md-search-result__item a").first
+    first.wait_for(timeout=10_000)
+    assert urlsplit(first.get_attribute("href")).path.endswith("/bots/getfiscal/")
+
+
+def test_bot_page_reads_without_javascript_and_shows_no_dead_widgets(visit):
+    page, _ = visit(f"bots/{CYBORG}/", java_script_enabled=False)
+    assert page.locator("h1").inner_text() == "lexi & wint & ye"
+    assert page.locator(".ht-table tbody tr").count() == 4 and page.locator("nav.md-tabs a").count() == 5
+    # Material's search and palette need its script; without one, the page offers neither.
+    assert page.locator("input.md-search__input, input[name=__palette]").count() == 0
+
+
 def test_404_page_is_served_styled_with_working_links(browser, served_site):
     context, page, watch = _open(browser, served_site)
     watch.expected_404 = True
