@@ -12,14 +12,15 @@ cuts, neither changing what a visitor sees (screenshots are pixel-identical):
    ``<pre>`` and ``<textarea>``: a browser lays out any run of whitespace in
    ordinary text as one space (``white-space: pre-line`` keeps the break),
    and what sits in ``<pre>`` (the pipeline snippet) is left byte for byte.
-2. :func:`script_header`, on bot and account pages (:data:`SCRIPTED`): the
-   palette toggle and the search button and dialog only work with
-   JavaScript (Material's), so they are written by one small cached script,
-   ``assets/header.<hash>.js``, built from the markup Material rendered for
-   the first such page (nothing is copied from Material by hand). It writes
-   them where it stands while the page is parsed, before it is painted, and
-   applies the stored colour scheme as Material's inline script did: 3.2 KB
-   a page. A page whose header differs from the first keeps its own.
+2. :func:`script_header`, on bot and account pages (:data:`SCRIPTED`): what
+   only Material's JavaScript uses (the palette toggle, the search button
+   and dialog, the storage helpers and the configuration its bundle reads)
+   is written by one small cached script, ``assets/header.<hash>.js``, built
+   from the markup Material rendered for the first such page (nothing is
+   copied from Material by hand). It writes the widgets where it stands
+   while the page is parsed, before it is painted, and applies the stored
+   colour scheme as Material's inline script did: 4.2 KB a page. A page
+   whose pieces differ from the first page's keeps its own.
 
 Nothing is parsed: a few regular expression passes over a 20 KB page cost
 ~0.1-0.2 ms, next to the ~7 ms MkDocs spends rendering it.
@@ -63,61 +64,71 @@ def compact_html(html: str) -> str:
 #: Page URLs whose header widgets come from :data:`HEADER_JS` (``bots/<name>/``, ``accounts/<handle>/``):
 #: all at the same depth, so the widgets' relative links are the same on each.
 SCRIPTED = re.compile(r"(bots|accounts)/[^/]+/")
-#: Where Material's header widgets start and what they hold: the palette toggle (a form and the
-#: inline script that applies the stored choice), then the search button and dialog; they end at
-#: the header's last ``</nav>``.
+#: Material's pieces that only its JavaScript uses, the same on every such page: the head script
+#: that defines its storage helpers (``__md_get``...), the header's palette toggle (a form, and the
+#: inline script that applies the stored choice) and search button and dialog (they end at the
+#: header's last ``</nav>``), and the configuration its bundle reads (``#__config``).
+_SCOPE = re.compile(r"<script>(__md_scope=.*?)</script>\n?", re.S)
 _WIDGETS_START = '<form class="md-header__option" data-md-component="palette">'
 _WIDGETS = re.compile(
     r'(<form class="md-header__option" data-md-component="palette">.*?</form>)\s*<script>(.*?)</script>\s*'
     r'(<label class="md-header__button md-icon" for="__search">.*<div class="md-search" data-md-component="search".*)',
     re.S,
 )
+_CONFIG = re.compile(r'<script id="__config" type="application/json">.*?</script>\n?', re.S)
 #: The script's name; its contents' hash follows (``assets/header.1a2b3c4d.js``), so a browser
 #: never keeps an older copy.
 HEADER_JS = "assets/header"
-#: The header widgets of this build's first bot or account page: the form, the palette script's
-#: code and the search markup (``widgets``), and the script's name (``name``).
+#: This build's first bot or account page's pieces (``pieces``: the storage helpers' code, the
+#: form, the palette code, the search markup, the configuration), and the script's name (``name``).
 _seen: dict[str, Any] = {}
 
 
-def header_script(widgets: tuple[str, str, str]) -> str:
-    """The script that writes ``widgets`` (form, palette code, search) where it stands, then runs the code.
+def header_script(pieces: tuple[str, str, str, str, str]) -> str:
+    """The script that defines Material's storage helpers, writes its header widgets where it stands and runs its palette code.
 
     Only a visitor with JavaScript can use the palette toggle and the search (both are Material's
     scripts), so a visitor without it loses nothing; one with it gets the same markup, written
     while the page is parsed, before it is painted, so the stored colour scheme never flashes.
+    Material's bundle, at the end of the page, finds everything where it looks (by selector).
     """
-    form, code, search = widgets
+    scope, form, palette, search, config = pieces
     return (
-        "/* Material's header widgets, taken from its own markup by generator/compact.py. */\n"
-        f"(function(s){{s.insertAdjacentHTML(\"beforebegin\",{json.dumps(form)});"
-        f"{code}\n;s.insertAdjacentHTML(\"beforebegin\",{json.dumps(search)})}})(document.currentScript);\n"
+        "/* Material's own header widgets and scripts, taken from its markup by generator/compact.py. */\n"
+        f"{scope};\n(function(s){{s.insertAdjacentHTML(\"beforebegin\",{json.dumps(form)});\n"
+        f"{palette}\n;s.insertAdjacentHTML(\"beforebegin\",{json.dumps(search + config)})}})(document.currentScript);\n"
     )
 
 
 def script_header(html: str, url: str) -> str:
-    """``html`` with Material's header widgets replaced by a ``<script src>`` of :data:`HEADER_JS`.
+    """``html`` with Material's JavaScript-only pieces replaced by one ``<script src>`` of :data:`HEADER_JS`.
 
-    Left as it is when the header does not hold them as expected, or holds other ones than the
-    first page did (one script serves every page, so it must be the same markup).
+    Left as it is when the page does not hold them as expected, or holds other ones than the
+    first page did (one script serves every page, so they must be the same).
     """
+    scope = _SCOPE.search(html)
+    config = _CONFIG.search(html)
     start = html.find(_WIDGETS_START)
     end = html.rfind("</nav>", start, html.find("</header>", start)) if start >= 0 else -1
-    found = _WIDGETS.fullmatch(html, start, end) if end > start else None
-    if not found:
+    widgets = _WIDGETS.fullmatch(html, start, end) if end > start else None
+    if not (scope and widgets and config and scope.end() <= start and end <= config.start()):
         return html
-    widgets = (found[1], found[2], found[3])
+    pieces = (scope[1], widgets[1], widgets[2], widgets[3], config[0])
     if not _seen:
-        _seen.update(widgets=widgets, name=header_name(widgets))
-    elif widgets != _seen["widgets"]:
+        _seen.update(pieces=pieces, name=header_name(pieces))
+    elif pieces != _seen["pieces"]:
         return html
-    depth = "../" * url.count("/")  # the widgets' own links (the icon sprite) are relative to such a page too
-    return f'{html[:start]}<script src="{depth}{_seen["name"]}"></script>{html[end:]}'
+    depth = "../" * url.count("/")  # the pieces' own links (the icon sprite, Material's base) are relative to such a page too
+    return "".join([
+        html[: scope.start()], html[scope.end() : start],
+        f'<script src="{depth}{_seen["name"]}"></script>',
+        html[end : config.start()], html[config.end() :],
+    ])  # fmt: skip
 
 
-def header_name(widgets: tuple[str, str, str]) -> str:
+def header_name(pieces: tuple[str, ...]) -> str:
     """``assets/header.<first 8 hex digits of the script's SHA-256>.js``."""
-    return f"{HEADER_JS}.{hashlib.sha256(header_script(widgets).encode()).hexdigest()[:8]}.js"
+    return f"{HEADER_JS}.{hashlib.sha256(header_script(pieces).encode()).hexdigest()[:8]}.js"  # type: ignore[arg-type]
 
 
 def on_pre_build(config: Any) -> None:
@@ -136,7 +147,7 @@ def on_post_build(config: Any) -> None:
     if _seen:
         target = Path(config["site_dir"]) / _seen["name"]
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(header_script(_seen["widgets"]), encoding="utf-8")
+        target.write_text(header_script(_seen["pieces"]), encoding="utf-8")
 
 
 def on_post_template(output_content: str, template_name: str, config: Any) -> str:
