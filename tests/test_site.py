@@ -135,8 +135,9 @@ def test_pages_are_small_and_the_nav_lists_no_bot(corpus_site):
 
 #: The most a generated bot page or account page may weigh, in bytes, at the corpus's largest
 #: (issue 14: at 20,000 bots, ~42,000 of these pages and the thumbnails must fit GitHub Pages' 1 GB;
-#: README "Performance"). The corpus's largest bot page is a six-account cyborg.
-MAX_BOT_PAGE_BYTES = 14_500
+#: README "Performance"). The largest bot pages are six-account cyborgs: 13-14.5 KB in the test corpus
+#: and in a 1,000-bot one; with Material's search and palette inline again they would be 18 KB.
+MAX_BOT_PAGE_BYTES = 16_000
 MAX_ACCOUNT_PAGE_BYTES = 8_500
 #: What every such page carries besides its own article: Material's header, tabs, drawer, footer
 #: and script tags, and the Open Graph tags (~16 KB before issue 14).
