@@ -1,4 +1,4 @@
-"""The MkDocs hook that takes the theme's repeated weight off the pages (``mkdocs.yml``: ``hooks:``).
+"""The MkDocs hooks that take the theme's repeated weight off the pages (``docs/overrides/hooks.py``).
 
 At 20,000 bots the site has ~42,000 bot and account pages, and GitHub Pages
 publishes at most 1 GB; Material writes ~16 KB of header, search, palette,
@@ -25,9 +25,9 @@ cuts, neither changing what a visitor sees (screenshots are pixel-identical):
 Nothing is parsed: a few regular expression passes over a 20 KB page cost
 ~0.1-0.2 ms, next to the ~7 ms MkDocs spends rendering it.
 
-MkDocs loads this file by its path, as a module of its own: it imports
-nothing from the package. Zensical runs no hooks, so its pages keep the
-whitespace and the inline widgets and are otherwise the same.
+``mkdocs.yml`` names ``docs/overrides/hooks.py``, in the project folder,
+which takes its hooks from here. Zensical runs no hooks, so its pages keep
+the whitespace and the inline widgets and are otherwise the same.
 """
 
 from __future__ import annotations
@@ -134,6 +134,17 @@ def header_name(pieces: tuple[str, ...]) -> str:
 def on_pre_build(config: Any) -> None:
     """A new build: no widgets seen yet."""
     _seen.clear()
+
+
+def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
+    """Once a page's Markdown is HTML, MkDocs needs only the HTML: let the Markdown go.
+
+    MkDocs converts every page before it renders any, and keeps each page's Markdown until the
+    end: at 1,000 bots the MkDocs process peaks at 89 MB instead of 100 MB (the same pages), so
+    ~220 MB less at 20,000. An empty string, not None: ``Page.title`` reads None as "not read yet".
+    """
+    page.markdown = ""
+    return html
 
 
 def on_post_page(output: str, page: Any, config: Any) -> str:
