@@ -187,7 +187,7 @@ def measure(n: int, *, work: Path, jobs: int) -> None:
     bare = _run("mkdocs", cards, docs, bare_site, jobs)
     warm = _run("build", cards, docs, site, jobs)
     print(
-        f"  bare mkdocs build: {bare['wall']:.1f} s, CPU {bare['cpu']:.1f} s (in MkDocs {_stages(bare)});"
+        f"  bare mkdocs build: {bare['wall']:.1f} s, CPU {bare['cpu']:.1f} s (the process; {_stages(bare)} s wall/CPU);"
         f" peak RSS: tree {_mb(bare['tree'])}"  # type: ignore[arg-type]
     )
     print("  stage times below: wall/CPU seconds")

@@ -2,15 +2,20 @@
 
 Builds a synthetic snapshot with :mod:`generator.corpus` (every era, hostile
 names), normalises it, then draws every thumbnail with ``jobs=1`` and with
-``jobs=2``, printing seconds and bots per second. A warm run only hashes and
-skips, so it shows the cost of an unchanged rebuild.
+``jobs=2``, printing seconds, bots per second and the CPU time per thumbnail
+(this process's and its drawing workers', which a busy machine disturbs less
+than wall time), with the load average. A warm run only hashes and skips, so
+it shows the cost of an unchanged rebuild. ``--split`` also times one drawing
+process's stages per thumbnail (laying out, rasterising, palette, PNG).
 
-    .venv/bin/python bench/bench_thumbnails.py [--n 500] [--jobs 1 2]
+    .venv/bin/python bench/bench_thumbnails.py [--n 500] [--jobs 1 2] [--split]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import sys
 import tempfile
 import time
@@ -27,6 +32,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=500, help="synthetic bots (default 500)")
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2], help="process counts to try (default 1 2)")
+    parser.add_argument("--split", action="store_true", help="also time the stages of one drawing process")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -37,11 +43,71 @@ def main() -> None:
         for jobs in args.jobs:
             out = Path(tmp) / f"thumbs-{jobs}"
             for run in ("cold", "warm"):
-                start = time.perf_counter()
+                start, cpu = time.perf_counter(), _cpu()
                 paths = draw_thumbnails(bots, out_dir=out, jobs=jobs)
-                seconds = time.perf_counter() - start
+                seconds, cpu = time.perf_counter() - start, _cpu() - cpu
                 size = sum(p.stat().st_size for p in paths.values()) / len(paths) / 1024
-                print(f"jobs={jobs} {run}: {seconds:7.2f} s  {len(bots) / seconds:8.1f} bots/s  ({size:.0f} KiB/png)")
+                print(
+                    f"jobs={jobs} {run}: {seconds:7.2f} s  {len(bots) / seconds:8.1f} bots/s  "
+                    f"CPU {cpu / len(bots) * 1000:5.1f} ms a thumbnail  ({size:.1f} KiB/png)  "
+                    f"load average {_load()}",
+                    flush=True,
+                )
+        if args.split:
+            _split(bots)
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and of the worker processes it has waited for."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+def _load() -> str:
+    return ", ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def _split(bots: list) -> None:
+    """CPU per thumbnail of each stage, in this process: laying out (what to draw, text
+    measured), rasterising (Agg), palette (RGBA to indices), PNG (deflate and chunks)."""
+    from generator.style import mpl_style
+    from generator.thumbnails import canvas, draw
+    from generator.thumbnails.card import _card
+
+    cards = [_card(b, None, None) for b in bots]
+    spent = dict.fromkeys(("layout", "rasterise", "palette", "png"), 0.0)
+    real_draw, real_indices, real_png = canvas._Canvas._draw, canvas._indices, canvas._palette_png
+    mark = [0.0]
+
+    def timed(stage, fn, *, layout=False):  # type: ignore[no-untyped-def]
+        def wrapper(*a):  # type: ignore[no-untyped-def]
+            start = time.process_time()
+            if layout:
+                spent["layout"] += start - mark[0]
+            result = fn(*a)
+            spent[stage] += time.process_time() - start
+            return result
+
+        return wrapper
+
+    canvas._Canvas._draw = timed("rasterise", real_draw, layout=True)
+    canvas._indices = timed("palette", real_indices)
+    canvas._palette_png = timed("png", real_png)
+    try:
+        with mpl_style():
+            for card in cards[:20]:  # warm the caches, as a drawing process is after its first cards
+                draw._draw(card)
+            for key in spent:
+                spent[key] = 0.0
+            start = time.process_time()
+            for card in cards:
+                mark[0] = time.process_time()
+                draw._draw(card)
+            total = time.process_time() - start
+    finally:
+        canvas._Canvas._draw, canvas._indices, canvas._palette_png = real_draw, real_indices, real_png
+    parts = ", ".join(f"{k} {v / len(cards) * 1000:.1f}" for k, v in spent.items())
+    print(f"one process, CPU ms a thumbnail: {total / len(cards) * 1000:.1f} ({parts}); load average {_load()}")
 
 
 if __name__ == "__main__":

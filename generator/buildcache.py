@@ -126,8 +126,11 @@ class CardCache:
         self.used[key] = bot
 
     def save(self) -> None:
-        """Write the entries this build used (and only those); nothing without a path."""
+        """Write the entries this build used (and only those); nothing without a path, and nothing
+        when the file already holds exactly those (every card came from it and none left)."""
         if self.path is None:
+            return
+        if not self.misses and self.used.keys() == self.entries.keys() and self.path.is_file():
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         data = pickle.dumps({"format": _FORMAT, "bots": self.used}, protocol=pickle.HIGHEST_PROTOCOL)

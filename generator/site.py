@@ -123,8 +123,8 @@ def build(
         stage_docs(docs_dir, settings=settings)
     for rel in RETIRED:
         shutil.rmtree(docs / rel, ignore_errors=True)
-    cache = buildcache.CardCache.load(docs)
     with report.stage("normalise"):
+        cache = buildcache.CardCache.load(docs)
         everything = normalise_snapshot(snap, jobs=jobs, cache=cache)
     report.cards_read = cache.misses
     for bot in everything:
@@ -164,7 +164,8 @@ def build(
             run_mkdocs(docs_dir=docs, out_dir=out_dir, settings=settings, build_day=day, exclude=LINKED)
     with report.stage("link images"):
         link_images(docs=docs, out_dir=out_dir, files=[docs / THUMBS / f"{n}.png" for n in thumbs])
-    cache.save()
+    with report.stage("cache"):
+        cache.save()
     return report
 
 

@@ -64,10 +64,13 @@ def test_rebuilds_redo_only_what_changed_and_match_a_build_without_cache(cards, 
     def no_parsing(data: bytes):
         raise AssertionError("a card was parsed although its bytes did not change")
 
+    cache_file = docs / buildcache.CACHE_DIR / buildcache.CARDS_FILE
+    cache_stamp = cache_file.stat().st_mtime_ns
     with monkeypatch.context() as mp:
         mp.setattr(normalise, "parse_card", no_parsing)
         warm = build(cards=[cards], out_dir=site, jobs=1, docs_dir=docs)
     assert (warm.cards_read, warm.pages_written) == (0, 0)
+    assert cache_file.stat().st_mtime_ns == cache_stamp  # it already holds what this build used
     assert [b.name for b in warm.bots] == [b.name for b in cold.bots]
     assert tree(docs) == before_docs and tree(site) == before_site
     # Not even touched: the statistics charts are not redrawn either (their numbers did not change).
