@@ -280,6 +280,22 @@ def test_opening_words_come_from_their_own_file_once_a_card_the_page_lacks_is_sh
     context.close()
 
 
+@pytest.mark.parametrize("width", [1366, 390])
+def test_the_figure_of_the_sort_is_never_cut_off_a_card(browser, served_site, width):
+    """Cards have fixed heights and cut text to fit: the figure the gallery is sorted by must still show whole."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    for view in ("grid", "list"):
+        page.goto(served_site + f"?sort=updated&view={view}")
+        page.wait_for_selector("#ht-gallery[data-ready]")
+        settled(page)
+        cut = page.eval_on_selector_all(".ht-card", """cs => cs.filter(c => {
+            const f = c.querySelector('.ht-f').getBoundingClientRect(), m = c.querySelector('.ht-card__meta').getBoundingClientRect();
+            return !(f.width > 0 && f.right <= m.right + 0.5 && f.bottom <= m.bottom + 0.5); }).map(c => c.querySelector('.ht-card__handle').textContent)""")
+        assert cut == [], (width, view, cut[:5])
+    context.close()
+
+
 def test_cards_show_the_figure_of_the_sort(visit, corpus_site):
     page, _ = visit("?search=annhertzz")
     meta = page.locator(".ht-card:first-child .ht-card__meta")
