@@ -43,7 +43,7 @@ SORTS: tuple[tuple[SortKey, str], ...] = (
 )
 #: Cards laid out before "Show more" (the script reads it from the page). Each
 #: keystroke lays out this many cards again, so it is what a screen or two
-#: holds (20 in the picture grid, 60 in the List view at 1366x900), not more.
+#: holds (20 in the picture grid, 44 in the List view at 1366x900), not more.
 PAGE = 60
 #: Cards in the page as served: the default sort's first page. The script
 #: builds the others from :data:`DATA_FILE` when it shows them.
