@@ -29,6 +29,7 @@ import json
 import logging
 import pickle
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -134,4 +135,121 @@ class CardCache:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         data = pickle.dumps({"format": _FORMAT, "bots": self.used}, protocol=pickle.HIGHEST_PROTOCOL)
+        snapshot.atomic_write(self.path, data)
+
+
+# --- rendered pages ------------------------------------------------------------------------
+
+#: The file of rendered pages inside :data:`CACHE_DIR`.
+PAGES_FILE = "pages.pickle"
+#: The libraries whose output is part of a rendered page (their versions are part of every key).
+_RENDER_LIBRARIES = ("jinja2", "markupsafe", "pyyaml")
+
+
+@cache
+def render_version() -> str:
+    """:func:`code_version` and the versions of the libraries that write the pages."""
+    from importlib import metadata
+
+    versions = []
+    for name in _RENDER_LIBRARIES:
+        try:
+            versions.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{name}=?")
+    return hashlib.sha256(f"{code_version()} {' '.join(versions)}".encode()).hexdigest()
+
+
+def digest(value: object) -> str:
+    """A hash of ``value`` (records, image maps, dates: anything picklable) for a render key.
+
+    Pickle writes every field of every object, so two inputs that differ in any way get different
+    digests; two equal inputs built differently may pickle differently, which only costs a render.
+    """
+    return hashlib.sha256(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
+
+
+def file_digest(path: Path) -> str | None:
+    """The SHA-256 of a file's bytes, or ``None`` when it cannot be read."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+@dataclass
+class RenderCache:
+    """Rendered pages by a key of everything their renderer was given (:meth:`key`).
+
+    A rebuild with nothing changed renders no page: each bot page, account page and the
+    site-wide files (gallery, data files, statistics, ...) come from here when their inputs
+    are the same, and are then compared with the files in ``docs/`` as any page is (so a
+    hand-edited or deleted page is written again). ``hits`` and ``misses`` count pages served
+    and rendered. Like :class:`CardCache`: entries this build did not use are dropped, a file
+    that cannot be read is ignored, and the output is the same with or without it.
+    """
+
+    path: Path | None
+    entries: dict[str, object] = field(default_factory=dict)
+    used: dict[str, object] = field(default_factory=dict)
+    hits: int = 0
+    misses: int = 0
+
+    @classmethod
+    def load(cls, docs_dir: Path | None) -> RenderCache:
+        if docs_dir is None:
+            return cls(path=None)
+        path = docs_dir / CACHE_DIR / PAGES_FILE
+        entries: dict[str, object] = {}
+        try:
+            if path.stat().st_size <= MAX_CACHE_BYTES:
+                with path.open("rb") as f:
+                    data = pickle.load(f)
+                if isinstance(data, dict) and data.get("version") == render_version() and isinstance(data.get("pages"), dict):
+                    entries = data["pages"]
+        except FileNotFoundError:
+            pass
+        except Exception as exc:  # noqa: BLE001 - only a cache
+            log.warning("page cache %s unreadable (%s); rendering every page", path, type(exc).__name__)
+        return cls(path=path, entries=entries)
+
+    @staticmethod
+    def key(kind: str, *inputs: object) -> str:
+        """The key of a page of ``kind`` rendered from ``inputs`` (each a :func:`digest` or a value to digest)."""
+        return digest((render_version(), kind, inputs))
+
+    def page(self, key: str, render: Callable[[], str]) -> str:
+        """The page of ``key``: the cached text, else ``render()`` (then cached)."""
+        text = self.entries.get(key)
+        if isinstance(text, str):
+            self.hits += 1
+        else:
+            self.misses += 1
+            text = render()
+        self.used[key] = text
+        return text
+
+    def get(self, key: str, *, check: Callable[[object], bool] | None = None) -> object | None:
+        """The entry of ``key`` (counted as a hit) if there is one and ``check`` passes it, else
+        ``None`` (not counted: :meth:`put` counts the miss)."""
+        value = self.entries.get(key)
+        if value is None or (check is not None and not check(value)):
+            return None
+        self.hits += 1
+        self.used[key] = value
+        return value
+
+    def put(self, key: str, value: object) -> None:
+        """Keep ``value`` (something just rendered) under ``key``; counts as a miss."""
+        self.misses += 1
+        self.used[key] = value
+
+    def save(self) -> None:
+        """Write what this build used, unless the file already holds exactly that."""
+        if self.path is None:
+            return
+        if not self.misses and self.used.keys() == self.entries.keys() and self.path.is_file():
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        data = pickle.dumps({"version": render_version(), "pages": self.used}, protocol=pickle.HIGHEST_PROTOCOL)
         snapshot.atomic_write(self.path, data)

@@ -78,6 +78,9 @@ class BuildReport:
     cards_read: int = 0
     #: Generated files written (the others already held the same bytes).
     pages_written: int = 0
+    #: Pages rendered anew, and pages taken from the page cache (:class:`generator.buildcache.RenderCache`).
+    pages_rendered: int = 0
+    pages_cached: int = 0
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -147,7 +150,8 @@ def build(
     with ProcessPoolExecutor(max_workers=1) as drawer:
         drawing = drawer.submit(_draw_images, report.bots, docs, snap.avatars_dir, drawing_jobs(jobs))
         with report.stage("pages"):
-            _render(report, docs=docs, images=expected, settings=settings, day=day, trends=trends)
+            pages = buildcache.RenderCache.load(docs)
+            _render(report, docs=docs, images=expected, settings=settings, day=day, trends=trends, cache=pages)
         with report.stage("mkdocs"):
             run_mkdocs(docs_dir=docs, out_dir=out_dir, settings=settings, build_day=day, exclude=LINKED)
         with report.stage("waiting for images"):
@@ -159,13 +163,14 @@ def build(
     final = images_for(thumbs=thumbs, avatars=avatars)
     if final != expected:  # a thumbnail failed: no page may point at it
         with report.stage("pages again"):
-            _render(report, docs=docs, images=final, settings=settings, day=day, trends=trends)
+            _render(report, docs=docs, images=final, settings=settings, day=day, trends=trends, cache=pages)
         with report.stage("mkdocs again"):
             run_mkdocs(docs_dir=docs, out_dir=out_dir, settings=settings, build_day=day, exclude=LINKED)
     with report.stage("link images"):
         link_images(docs=docs, out_dir=out_dir, files=[docs / THUMBS / f"{n}.png" for n in thumbs])
     with report.stage("cache"):
         cache.save()
+        pages.save()
     return report
 
 
@@ -206,8 +211,10 @@ def _render(
     settings: Settings,
     day: str | None,
     trends: Mapping[str, history.Trend],
+    cache: buildcache.RenderCache | None = None,
 ) -> None:
     writer = render.Writer(docs)
+    hits, misses = (cache.hits, cache.misses) if cache is not None else (0, 0)
     render.render_docs(
         bots=report.bots,
         docs_dir=docs,
@@ -216,8 +223,11 @@ def _render(
         snapshot_day=day,
         trends=trends,
         writer=writer,
+        cache=cache,
     )
     report.pages_written = writer.written
+    if cache is not None:
+        report.pages_cached, report.pages_rendered = cache.hits - hits, cache.misses - misses
 
 
 def link_images(*, docs: Path, out_dir: Path, files: Sequence[Path]) -> None:

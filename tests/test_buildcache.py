@@ -7,6 +7,7 @@ redone and compare trees.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import shutil
 from pathlib import Path
@@ -52,6 +53,7 @@ def test_rebuilds_redo_only_what_changed_and_match_a_build_without_cache(cards, 
     docs, site = tmp_path / "docs", tmp_path / "site"
     cold = build(cards=[cards], out_dir=site, jobs=1, docs_dir=docs)
     assert cold.cards_read == 16 and cold.pages_written > 16
+    assert cold.pages_cached == 0 and cold.pages_rendered > 16
     assert (docs / buildcache.CACHE_DIR / buildcache.CARDS_FILE).is_file()
     before_docs, before_site, stamps = tree(docs), tree(site), mtimes(docs)
     # The images reach the site by link, not through MkDocs, and only the images.
@@ -60,17 +62,25 @@ def test_rebuilds_redo_only_what_changed_and_match_a_build_without_cache(cards, 
             assert (site / rel).read_bytes() == (docs / rel).read_bytes()
     assert not any(p.name.startswith(".") for p in (site / "img").rglob("*"))
 
-    # 1. Nothing changed: no card parsed, no page written, no image redrawn.
+    # 1. Nothing changed: no card parsed, no page rendered or written, no image redrawn.
     def no_parsing(data: bytes):
         raise AssertionError("a card was parsed although its bytes did not change")
 
+    def no_rendering(*args, **kwargs):
+        raise AssertionError("a page was rendered although nothing it shows changed")
+
     cache_file = docs / buildcache.CACHE_DIR / buildcache.CARDS_FILE
-    cache_stamp = cache_file.stat().st_mtime_ns
+    pages_file = docs / buildcache.CACHE_DIR / buildcache.PAGES_FILE
+    cache_stamp, pages_stamp = cache_file.stat().st_mtime_ns, pages_file.stat().st_mtime_ns
     with monkeypatch.context() as mp:
         mp.setattr(normalise, "parse_card", no_parsing)
+        for name in ("_bot_page", "_account_page", "gallery_files", "accounts_index_page", "bots_json", "write_statistics"):
+            mp.setattr(render, name, no_rendering)
         warm = build(cards=[cards], out_dir=site, jobs=1, docs_dir=docs)
-    assert (warm.cards_read, warm.pages_written) == (0, 0)
+    assert (warm.cards_read, warm.pages_written, warm.pages_rendered) == (0, 0, 0)
+    assert warm.pages_cached == cold.pages_rendered
     assert cache_file.stat().st_mtime_ns == cache_stamp  # it already holds what this build used
+    assert pages_file.stat().st_mtime_ns == pages_stamp
     assert [b.name for b in warm.bots] == [b.name for b in cold.bots]
     assert tree(docs) == before_docs and tree(site) == before_site
     # Not even touched: the statistics charts are not redrawn either (their numbers did not change).
@@ -78,26 +88,49 @@ def test_rebuilds_redo_only_what_changed_and_match_a_build_without_cache(cards, 
     assert not touched, touched
     assert (docs / buildcache.CACHE_DIR / "charts.json").is_file()
 
-    # 2. One card changed: only it is read again, and its page shows the change.
+    # A page edited or deleted by hand is written again, from the cache (its inputs did not change),
+    # and so is a chart: the site-wide files are rendered again when a file they drew is not theirs.
+    (docs / "bots/getfiscal.md").write_text("edited", encoding="utf-8")
+    (docs / "accounts/getfiscal.md").unlink()
+    chart = next((docs / "statistics").glob("*.svg"))
+    chart.write_text("<svg/>", encoding="utf-8")
+    mended = build(cards=[cards], out_dir=site, jobs=1, docs_dir=docs)
+    assert (mended.cards_read, mended.pages_written) == (0, 2) and tree(docs) == before_docs  # the chart: redrawn
+    assert mended.pages_rendered == 1  # the site-wide files (the statistics redrew the chart); no page
+
+    # 2. One card changed: only it is read again, only its pages are rendered again (and the
+    # site-wide files: the gallery, the data files, the statistics), and its page shows the change.
+    rendered: list[str] = []
+    for name in ("_bot_page", "_account_page"):
+        def spy(*args, _real=getattr(render, name), _name=name, **kwargs):
+            rendered.append(f"{_name}:{getattr(args[0], 'name', args[0])}")
+            return _real(*args, **kwargs)
+        monkeypatch.setattr(render, name, spy)
     readme = cards / "getfiscal" / "README.md"
     readme.write_bytes(readme.read_bytes().replace(b"Don Hughes", b"Donna Hughes"))
     changed = build(cards=[cards], out_dir=site, jobs=1, docs_dir=docs)
     assert changed.cards_read == 1
+    assert sorted(rendered) == ["_account_page:getfiscal", "_bot_page:getfiscal"]
+    assert changed.pages_rendered == 2 + 2  # and the two site-wide parts (before and after the pages)
     assert "Donna Hughes" in (docs / "bots/getfiscal.md").read_text(encoding="utf-8")
+    monkeypatch.undo()
+    monkeypatch.setenv("GALLERY_SNAPSHOT_DATE", "2021-10-31")
 
     # 3. A build from nothing (no cache, no docs, no site) makes the same trees.
     fresh_docs, fresh_site = tmp_path / "fresh-docs", tmp_path / "fresh-site"
-    assert build(cards=[cards], out_dir=fresh_site, jobs=1, docs_dir=fresh_docs).cards_read == 16
+    fresh = build(cards=[cards], out_dir=fresh_site, jobs=1, docs_dir=fresh_docs)
+    assert (fresh.cards_read, fresh.pages_cached) == (16, 0)
     assert tree(fresh_docs) == tree(docs) and tree(fresh_site) == tree(site)
 
     # 4. A damaged cache (a build killed while writing it) is ignored, then rewritten.
     good = tree(site)
-    cache_file = docs / buildcache.CACHE_DIR / buildcache.CARDS_FILE
-    cache_file.write_bytes(cache_file.read_bytes()[:100])
+    for damaged in (cache_file, pages_file):
+        damaged.write_bytes(damaged.read_bytes()[:100])
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="generator.buildcache"):
-        assert build(cards=[cards], out_dir=site, jobs=1, docs_dir=docs).cards_read == 16
-    assert any("unreadable" in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)
+        again = build(cards=[cards], out_dir=site, jobs=1, docs_dir=docs)
+    assert (again.cards_read, again.pages_cached, again.pages_written) == (16, 0, 0)
+    assert sum("unreadable" in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records) == 2
     assert tree(site) == good
 
     # 5. A card removed: its page, its images and its cache entry go.
@@ -105,6 +138,8 @@ def test_rebuilds_redo_only_what_changed_and_match_a_build_without_cache(cards, 
     assert build(cards=[cards], out_dir=site, jobs=1, docs_dir=docs).cards_read == 0
     cache = buildcache.CardCache.load(docs)
     assert len(cache.entries) == 15 and all(b.name != "getfiscal" for b in cache.entries.values())
+    pages = buildcache.RenderCache.load(docs)  # the pages of this build only: the gone bot's are dropped
+    assert len(pages.entries) == sum(1 for _ in (docs / "bots").glob("*.md")) + sum(1 for _ in (docs / "accounts").glob("*.md")) - 1 + 2
     assert not (docs / "bots/getfiscal.md").exists() and not (site / "bots/getfiscal").exists()
     assert not (docs / THUMBS / "getfiscal.png").exists() and not (site / THUMBS / "getfiscal.png").exists()
 
@@ -142,3 +177,65 @@ def test_writer_leaves_identical_files_alone(tmp_path):
     third.write("bots/a.md", "changed", owner="a")
     assert third.written == 1 and path.read_text() == "changed"
     assert third.prune() == [tmp_path / "bots/b.md"] and not (tmp_path / "bots/b.md").exists()
+
+
+def test_page_cache_renders_the_same_files_as_no_cache_and_keys_every_input(tmp_path):
+    """Each page is given only its own images (``Images.of``) when cached: the files must be the
+    same as when every page sees every image, and a change of any input renders that page again."""
+    from generator.models import HubMeta, User
+
+    from .factories import make_bot
+
+    ann, bo = "https://pbs.twimg.com/profile_images/1/a.jpg", "https://pbs.twimg.com/profile_images/2/b.jpg"
+    bots = [
+        make_bot("ann", users=(User("ann", "Ann", ann, 10, 1, 2, 7),), hub=HubMeta(downloads=3)),
+        make_bot("bo", users=(User("bo", "Bo", bo, 5, 1, 1, 3),)),
+        make_bot("ann-bo", users=(User("ann", "Ann", ann, 1, 0, 0, 1), User("bo", "Bo", bo, 1, 0, 0, 1))),
+        make_bot("cy", users=(User("cy", "Cy", "https://example.com/c.jpg", 1, 0, 0, 1),)),
+    ]
+    images = render.Images(thumbs={"ann": "img/thumbs/ann.png", "ann-bo": "img/thumbs/ann-bo.png"},
+                           avatars={ann: "img/avatars/a.jpg", bo: "img/avatars/b.jpg"})  # fmt: skip
+    plain, cached = tmp_path / "plain", tmp_path / "cached"
+    render.render_docs(bots=bots, docs_dir=plain, images=images, snapshot_day="2024-01-01")
+    cache = buildcache.RenderCache(path=cached / buildcache.CACHE_DIR / buildcache.PAGES_FILE)
+    render.render_docs(bots=bots, docs_dir=cached, images=images, snapshot_day="2024-01-01", cache=cache)
+    assert tree(cached) == tree(plain)
+    assert (cache.hits, cache.misses) == (0, 4 + 3 + 2)  # 4 bot pages, 3 account pages, the 2 site-wide parts
+    cache.save()
+
+    def again(bots=bots, images=images, day="2024-01-01") -> tuple[buildcache.RenderCache, Path]:
+        out = tmp_path / f"run{len(list(tmp_path.iterdir()))}"
+        shutil.copytree(cached, out)  # the same docs/ and cache, as a rebuild finds them
+        c = buildcache.RenderCache.load(out)
+        render.render_docs(bots=bots, docs_dir=out, images=images, snapshot_day=day, cache=c)
+        fresh = tmp_path / f"fresh{len(list(tmp_path.iterdir()))}"
+        render.render_docs(bots=bots, docs_dir=fresh, images=images, snapshot_day=day)
+        assert tree(out) == tree(fresh)  # whatever came from the cache, the same files as without it
+        return c, out
+
+    c, _ = again()
+    assert c.misses == 0 and c.hits == cache.misses
+    # One avatar copy gone: the pages of the bots that have it (ann, ann-bo), of the accounts in
+    # them (@ann, and @bo, whose bots include ann-bo) and the site-wide files; not bo's or cy's.
+    c, _ = again(images=render.Images(thumbs=images.thumbs, avatars={bo: images.avatars[bo]}))
+    assert c.misses == 2 + 2 + 2
+    # One bot's Hub figures changed: its page, its account's page and the site-wide files.
+    changed = [dataclasses.replace(bots[0], hub=HubMeta(downloads=4)), *bots[1:]]
+    c, _ = again(bots=changed)
+    assert c.misses == 1 + 1 + 2
+    # Another snapshot date: every bot page (they print it) and the site-wide files, no account page.
+    c, _ = again(day="2024-02-02")
+    assert c.misses == 4 + 2
+    # A bot added, a bot removed: only its pages and the site-wide files; its cached pages dropped.
+    c, out = again(bots=[*bots[:3], make_bot("dee", users=(User("dee", "Dee", None, 1, 0, 0, 1),))])
+    assert c.misses == 1 + 1 + 2 and not (out / "bots/cy.md").exists()
+    assert len(c.used) == 4 + 3 + 2
+
+
+def test_render_key_covers_the_code_and_the_libraries(monkeypatch):
+    key = buildcache.RenderCache.key("bot", "digest", None)
+    assert key == buildcache.RenderCache.key("bot", "digest", None)
+    assert key != buildcache.RenderCache.key("account", "digest", None)
+    assert key != buildcache.RenderCache.key("bot", "digest", "")
+    monkeypatch.setattr(buildcache, "render_version", lambda: "another version")
+    assert buildcache.RenderCache.key("bot", "digest", None) != key

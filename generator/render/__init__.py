@@ -27,10 +27,11 @@ their tables). This module only puts the tree together (:func:`render_docs`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from .. import history, stats
+from ..buildcache import RenderCache, digest, file_digest
 from ..history import Trend
 from ..snapshot import data_date as snapshot_date  # the data's part of the one date rule
 from ..models import Bot
@@ -60,6 +61,7 @@ def render_docs(
     snapshot_day: str | None = None,
     trends: Mapping[str, Trend] | None = None,
     writer: Writer | None = None,
+    cache: RenderCache | None = None,
 ) -> list[Path]:
     """Write every generated page and data file into ``docs_dir``; return the paths written.
 
@@ -72,6 +74,9 @@ def render_docs(
     ``snapshot_day``: the snapshot's date (:meth:`generator.snapshot.Snapshot.date`);
     by default the newest date in the data.
 
+    ``cache`` (:class:`generator.buildcache.RenderCache`): pages whose inputs are unchanged are
+    taken from it instead of rendered; the files written are the same with or without it.
+
     ``bots`` must have valid, distinct names (the caller drops the others and
     reports them). Raises :class:`OutputCollisionError` when two bots or two
     accounts would share a path.
@@ -80,24 +85,64 @@ def render_docs(
     day = snapshot_day or snapshot_date(bots)
     trends = trends or {}
     rising = {name: t.rising for name, t in trends.items() if t.rising is not None}
-    written = [
-        writer.write(rel, text, owner="the gallery")
-        for rel, text in gallery_files(bots, images=images, snapshot_date=day, rising=rising).items()
-    ]
+    # With a cache, each page's key is a digest of exactly what its renderer is given (the bot
+    # pages get only their own images, Images.of), and the site-wide files' key one of everything.
+    digests = {id(b): digest(b) for b in bots} if cache is not None else {}
+    site_key = RenderCache.key("site", [digests[id(b)] for b in bots], images, day, rising, site_url) if cache is not None else ""
+
+    def gallery() -> list[Path]:
+        files = gallery_files(bots, images=images, snapshot_date=day, rising=rising)
+        return [writer.write(rel, text, owner="the gallery") for rel, text in files.items()]
+
+    written = _unit(cache, writer, f"{site_key}:gallery", gallery)
     for bot in bots:
         trend = trends.get(bot.name)
-        page = _bot_page(bot, images=images, snapshot_date=day, spark=history.sparkline(trend) if trend else None)
+        spark = history.sparkline(trend) if trend else None
+        if cache is None:
+            page = _bot_page(bot, images=images, snapshot_date=day, spark=spark)
+        else:
+            own = images.of([bot])
+            key = RenderCache.key("bot", digests[id(bot)], own, day, spark)
+            page = cache.page(key, lambda: _bot_page(bot, images=own, snapshot_date=day, spark=spark))  # noqa: B023 - called at once
         written.append(writer.write(bot_path(bot.name), page, owner=bot.id))
     by_handle = stats.accounts(bots)
     for handle, its_bots in by_handle.items():
-        written.append(
-            writer.write(account_path(handle), _account_page(handle, its_bots, images=images), owner=f"@{handle}")
-        )
-    written.append(writer.write("accounts/index.md", accounts_index_page(by_handle), owner="the account list"))
-    written.append(writer.write("bots.json", bots_json(bots), owner="bots.json"))
-    written.append(writer.write("bots.csv", bots_csv(bots), owner="bots.csv"))
-    written.append(writer.write("feed.json", feed_json(bots, site_url=site_url), owner="feed.json"))
-    written.extend(write_statistics(bots=bots, writer=writer, snapshot_date=day))
-    written.append(write_quality(bots=bots, writer=writer, snapshot_date=day))
+        if cache is None:
+            page = _account_page(handle, its_bots, images=images)
+        else:
+            own = images.of(its_bots)
+            key = RenderCache.key("account", handle, [digests[id(b)] for b in its_bots], own)
+            page = cache.page(key, lambda: _account_page(handle, its_bots, images=own))  # noqa: B023 - called at once
+        written.append(writer.write(account_path(handle), page, owner=f"@{handle}"))
+
+    def site_wide() -> list[Path]:
+        paths = [writer.write("accounts/index.md", accounts_index_page(by_handle), owner="the account list")]
+        paths.append(writer.write("bots.json", bots_json(bots), owner="bots.json"))
+        paths.append(writer.write("bots.csv", bots_csv(bots), owner="bots.csv"))
+        paths.append(writer.write("feed.json", feed_json(bots, site_url=site_url), owner="feed.json"))
+        paths.extend(write_statistics(bots=bots, writer=writer, snapshot_date=day))
+        paths.append(write_quality(bots=bots, writer=writer, snapshot_date=day))
+        return paths
+
+    written.extend(_unit(cache, writer, f"{site_key}:site-wide", site_wide))
     writer.prune()  # pages of bots and accounts that are gone
     return written
+
+
+def _unit(cache: RenderCache | None, writer: Writer, key: str, make: Callable[[], list[Path]]) -> list[Path]:
+    """``make()``, which writes through ``writer``; with a ``cache``, its writes are recorded under
+    ``key`` and, when ``key`` is cached and the files it claimed to write itself (the charts) still
+    hold the bytes they had, replayed instead of calling it."""
+    docs = writer.docs_dir
+    if cache is not None:
+        entry = cache.get(key, check=lambda e: all(file_digest(docs / rel) == d for rel, d in e[1].items()))
+        if entry is not None:
+            calls, _, rels = entry
+            writer.replay(calls)
+            return [docs / rel for rel in rels]
+    with writer.recording() as calls:
+        paths = make()
+    if cache is not None:
+        claimed = {rel: file_digest(docs / rel) for rel, data, _ in calls if data is None}
+        cache.put(key, (calls, claimed, [p.relative_to(docs).as_posix() for p in paths]))
+    return paths

@@ -24,6 +24,13 @@ class Images:
     thumbs: Mapping[str, str]  # bot name -> full-size 1200x630 PNG
     avatars: Mapping[str, str]  # avatar URL -> cached image copy
 
+    def of(self, bots: Sequence[Bot]) -> Images:
+        """Only the images of ``bots`` (their thumbnails, their users' avatars): all a page of
+        those bots can show, and so all of what its render key (:mod:`generator.buildcache`) names."""
+        names = sorted({b.name for b in bots if b.name in self.thumbs})
+        urls = sorted({u.avatar for b in bots for u in b.users if u.avatar and u.avatar in self.avatars})
+        return Images(thumbs={n: self.thumbs[n] for n in names}, avatars={u: self.avatars[u] for u in urls})
+
 
 @dataclass(frozen=True)
 class Face:
