@@ -118,6 +118,19 @@ def test_filter_changes_are_history_entries_and_typing_is_one(visit):
     assert handles == sorted(handles, key=str.lower)
 
 
+def test_a_search_typed_then_left_at_once_is_the_entry_back_returns_to(visit):
+    """While typing, the URL waits for a pause in the keys (gallery.js TYPING_URL_DELAY), but leaving
+    by a card writes it first: Back finds the whole search."""
+    page, _ = visit("")
+    page.locator(SEARCH).press_sequentially("dril")
+    page.locator(".ht-card a").first.click()  # within the pause
+    page.wait_for_url("**/bots/**")
+    page.go_back()
+    page.wait_for_selector("#ht-gallery[data-ready]", state="attached")
+    assert page.input_value(SEARCH) == "dril" and query(page)["search"] == ["dril"]
+    assert visible_handles(page)[0].startswith("dril")
+
+
 def _small_pages(page, size: int) -> None:
     """Serve the gallery with ``size`` cards a page, so a few "Show more" reach many pages."""
 

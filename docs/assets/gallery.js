@@ -40,6 +40,18 @@
   // many neighbours to mean anything.
   var FUZZY_MIN = 4;
   var STATE_DELAY = 150; // ms between saves of the scroll position into history.state
+  // While the visitor types, the URL of the search is written once typing
+  // pauses this long (ms): each replaceState sends the browser the page's
+  // whole history state, work that would compete with painting the results
+  // of the next key. Leaving the page, a click on a card or another
+  // change writes it at once (Back within the pause leaves the entry with
+  // the search last written: the entry left can no longer be changed).
+  var TYPING_URL_DELAY = 400;
+  // The cards below the screen go in this long (ms) after the paint of a
+  // change, or at once if the visitor scrolls: the next keystroke of a word
+  // being typed comes sooner and cancels them, so typing lays out and paints
+  // only what the screen shows.
+  var REST_DELAY = 120;
 
   var WORD_RE = /[\p{L}\p{N}]+/gu;
   function tokens(text) {
@@ -477,8 +489,8 @@
     }
     current = shown.slice(0, first);
     if (first < shown.length) {
-      var r = rest = { shown: shown, hlKey: hlKey, words: words, sort: sort };
-      afterPaint(function () { showRest(r); });
+      var r = rest = { shown: shown, hlKey: hlKey, words: words, sort: sort, timer: 0 };
+      afterPaint(function () { if (rest === r) r.timer = setTimeout(function () { showRest(r); }, REST_DELAY); });
     } else {
       rest = null;
     }
@@ -486,6 +498,7 @@
   }
   function showRest(r) {
     if (rest !== r) return; // a newer change has put its own cards in place
+    clearTimeout(r.timer);
     rest = null;
     pending();
     var frag = document.createDocumentFragment();
@@ -576,6 +589,7 @@
   // the cards and the paint that shows them.
   var pendingUrl = null; // the URL the current entry is to get, once the results are painted
   function saveState() {
+    if (saveDelayTimer) { clearTimeout(saveDelayTimer); saveDelayTimer = 0; saveQueued = false; pending(); }
     var url = pendingUrl;
     pendingUrl = null;
     var st = { ht: 1, limit: limit, scroll: Math.round(window.scrollY) };
@@ -584,12 +598,18 @@
   }
   // A history entry costs the main thread milliseconds that would otherwise
   // stand between a keystroke and its results: it is written after the paint.
-  var saveQueued = false;
-  function saveAfterPaint() {
-    if (saveQueued) return;
-    saveQueued = true;
+  var saveQueued = false, saveDelay = 0, saveDelayTimer = 0;
+  function saveAfterPaint(delay) {
+    saveDelay = delay || 0;
+    clearTimeout(saveDelayTimer);
+    saveDelayTimer = 0;
+    if (saveQueued === 1) return; // the paint is still to come: the save after it takes the new delay
+    saveQueued = 1;
     pending();
-    afterPaint(function () { saveQueued = false; saveState(); pending(); });
+    afterPaint(function () {
+      saveQueued = 2;
+      saveDelayTimer = setTimeout(function () { saveDelayTimer = 0; saveQueued = false; saveState(); pending(); }, saveDelay);
+    });
   }
   /* The form changed: "push" a new entry (the one we leave keeps its URL and
    * place), or "replace" the current one (a search being typed). */
@@ -603,10 +623,11 @@
     }
     if (!keepLimit) limit = PAGE;
     apply();
-    saveAfterPaint();
+    saveAfterPaint(kind === "push" ? 0 : TYPING_URL_DELAY);
   }
   var saveTimer = 0;
   window.addEventListener("scroll", function () {
+    if (rest && rest.timer) showRest(rest); // the visitor may be about to see them
     if (!saveTimer) saveTimer = setTimeout(function () { saveTimer = 0; saveState(); }, STATE_DELAY);
     if (restoredAt !== null && Math.abs(window.scrollY - restoredAt) > 50) { restoredAt = null; watchMore(); }
   }, { passive: true });
