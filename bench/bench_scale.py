@@ -16,7 +16,11 @@ less), peak RSS (the largest single process, from ``getrusage``, and the
 whole process tree summed, sampled from ``/proc``), the site's size and file
 count, the home page's and the search index's bytes (raw and gzipped).
 
-    .venv/bin/python bench/bench_scale.py [--n 1000,5000] [--jobs N] [--keep DIR]
+    .venv/bin/python bench/bench_scale.py [--n 1000,5000] [--jobs N] [--repeat K] [--keep DIR]
+
+``--repeat K`` runs the bare MkDocs build and the warm build K times, in
+turn, and prints each pair's ratio and the ratio of the medians: MkDocs alone
+varies by ~10% from run to run on this machine, more than the warm build adds.
 
 ``make bench ARGS="scale --n 20000"`` runs it through ``bench/run.py``.
 """
@@ -28,6 +32,7 @@ import gzip
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -176,7 +181,7 @@ def _line(label: str, run: dict[str, object], bare: dict[str, object]) -> str:
     )
 
 
-def measure(n: int, *, work: Path, jobs: int) -> None:
+def measure(n: int, *, work: Path, jobs: int, repeat: int = 1) -> None:
     from generator import corpus
 
     cards, docs, site, bare_site = work / "cards", work / "docs", work / "site", work / "site-bare"
@@ -184,8 +189,10 @@ def measure(n: int, *, work: Path, jobs: int) -> None:
     corpus.write_snapshot(cards, corpus.generate(n, seed=11), seed=11)
     print(f"N={n:,}: wrote the synthetic snapshot in {time.perf_counter() - start:.1f} s", flush=True)
     cold = _run("build", cards, docs, site, jobs)
-    bare = _run("mkdocs", cards, docs, bare_site, jobs)
-    warm = _run("build", cards, docs, site, jobs)
+    pairs = []
+    for _ in range(repeat):  # bare, warm, bare, warm...: one pair after the other, so a slow spell hits both
+        pairs.append((_run("mkdocs", cards, docs, bare_site, jobs), _run("build", cards, docs, site, jobs)))
+    bare, warm = pairs[0]
     print(
         f"  bare mkdocs build: {bare['wall']:.1f} s, CPU {bare['cpu']:.1f} s (the process; {_stages(bare)} s wall/CPU);"
         f" peak RSS: tree {_mb(bare['tree'])}"  # type: ignore[arg-type]
@@ -193,6 +200,15 @@ def measure(n: int, *, work: Path, jobs: int) -> None:
     print("  stage times below: wall/CPU seconds")
     print(_line("cold build", cold, bare))
     print(_line("warm build", warm, bare))
+    if repeat > 1:
+        # MkDocs alone varies ~10% from one run to the next on a busy machine: each pair, and the medians.
+        for i, (b, w) in enumerate(pairs[1:], start=2):
+            print(f"  pair {i}: bare {b['wall']:.1f} s (mkdocs {_stages(b)}), warm {w['wall']:.1f} s = "
+                  f"{w['wall'] / b['wall']:.2f}x ({_stages(w)})")  # fmt: skip
+        med = {k: statistics.median(p[i]["wall"] for p in pairs) for i, k in enumerate(("bare", "warm"))}
+        each = ", ".join(f"{w['wall'] / b['wall']:.2f}x" for b, w in pairs)
+        print(f"  median of {repeat} pairs: bare {med['bare']:.1f} s, warm {med['warm']:.1f} s = "
+              f"{med['warm'] / med['bare']:.2f}x; per pair {each}")  # fmt: skip
     print(f"  load average at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())} (wall ratios need a quiet machine)")
     size, files = _site_size(site)
     print(f"  site: {_mb(size)} in {files:,} files ({size / n / 1024:,.1f} KB a bot)")
@@ -207,6 +223,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", default="1000,5000", help="comma-separated bot counts (default 1000,5000; issue 14: 1000,5000,20000)")
     parser.add_argument("--jobs", type=int, default=0, help="processes for the build (default: all cores)")
+    parser.add_argument("--repeat", type=int, default=1, help="bare and warm runs, in pairs (default 1); more prints the medians")
     parser.add_argument("--keep", type=Path, default=None, help="work in DIR/<N>/ and keep it (default: a temp dir)")
     args = parser.parse_args()
     sizes = [int(s.replace("_", "")) for s in args.n.split(",") if s.strip()]
@@ -214,7 +231,7 @@ def main() -> None:
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             work = (args.keep / str(n)) if args.keep else Path(tmp)
-            measure(n, work=work, jobs=args.jobs)
+            measure(n, work=work, jobs=args.jobs, repeat=max(1, args.repeat))
 
 
 if __name__ == "__main__":
