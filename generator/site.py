@@ -28,10 +28,13 @@ The build logs (:mod:`logging`, logger ``generator.site``) and returns a
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import resource
 import shutil
+import sys
 import time
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
@@ -81,6 +84,8 @@ class BuildReport:
     #: Pages rendered anew, and pages taken from the page cache (:class:`generator.buildcache.RenderCache`).
     pages_rendered: int = 0
     pages_cached: int = 0
+    #: MkDocs did not run: everything it reads was what made the site, and the site still held what it wrote.
+    mkdocs_skipped: bool = False
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -153,7 +158,9 @@ def build(
             pages = buildcache.RenderCache.load(docs)
             _render(report, docs=docs, images=expected, settings=settings, day=day, trends=trends, cache=pages)
         with report.stage("mkdocs"):
-            run_mkdocs(docs_dir=docs, out_dir=out_dir, settings=settings, build_day=day, exclude=LINKED)
+            report.mkdocs_skipped = not run_mkdocs_if_changed(
+                docs_dir=docs, out_dir=out_dir, settings=settings, build_day=day, exclude=LINKED
+            )
         with report.stage("waiting for images"):
             drawn = drawing.result()
     report.seconds["images (overlapped)"] = drawn["seconds"]
@@ -165,7 +172,7 @@ def build(
         with report.stage("pages again"):
             _render(report, docs=docs, images=final, settings=settings, day=day, trends=trends, cache=pages)
         with report.stage("mkdocs again"):
-            run_mkdocs(docs_dir=docs, out_dir=out_dir, settings=settings, build_day=day, exclude=LINKED)
+            run_mkdocs_if_changed(docs_dir=docs, out_dir=out_dir, settings=settings, build_day=day, exclude=LINKED)
     with report.stage("link images"):
         link_images(docs=docs, out_dir=out_dir, files=[docs / THUMBS / f"{n}.png" for n in thumbs])
     with report.stage("cache"):
@@ -233,10 +240,17 @@ def _render(
 def link_images(*, docs: Path, out_dir: Path, files: Sequence[Path]) -> None:
     """Hard-link each of ``files`` (under ``docs``) to the same place under ``out_dir``, else copy it.
 
+    Files of those folders (and of :data:`LINKED`) that are not in ``files`` are removed.
     A hard link costs no bytes and no time; the image caches replace files
     by renaming, never in place, so a linked site file keeps its bytes when
     the cache later changes. Across file systems a copy is made instead.
     """
+    keep = {source.relative_to(docs) for source in files}
+    for folder in {p.parent for p in keep} | {Path(rel) for rel in LINKED}:
+        if (out_dir / folder).is_dir():  # what MkDocs, skipped (run_mkdocs_if_changed), did not clean
+            for stale in (out_dir / folder).iterdir():
+                if stale.relative_to(out_dir) not in keep and not stale.is_dir():
+                    stale.unlink()
     for source in files:
         target = out_dir / source.relative_to(docs)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -331,6 +345,90 @@ def _source_date(day: str | None) -> Iterator[None]:
         yield
     finally:
         del os.environ["SOURCE_DATE_EPOCH"]
+
+
+#: The record of the last MkDocs run, in the build cache: the key of everything it read and a
+#: digest of every file it left in the output folder.
+SITE_RECORD = "site.json"
+#: Installed distributions whose versions are not part of :func:`mkdocs_key` (none: any package may be a plugin).
+_PACKAGES_IGNORED: frozenset[str] = frozenset()
+
+
+def run_mkdocs_if_changed(
+    *,
+    docs_dir: Path,
+    out_dir: Path,
+    settings: Settings,
+    build_day: str | None = None,
+    exclude: Sequence[str] = (),
+) -> bool:
+    """:func:`run_mkdocs`, unless nothing it reads changed since it made ``out_dir``; True if it ran.
+
+    What MkDocs reads is hashed (:func:`mkdocs_key`): every file of ``docs_dir`` but the build
+    cache and ``exclude`` (the overrides, the theme's icons and hooks included), ``mkdocs.yml``,
+    the date it stamps, the overrides this build gives it, the generator's code (the hooks) and
+    every installed package's version (MkDocs, the theme, Markdown and its extensions). When that
+    key is the one recorded after the last run and every file of ``out_dir`` (but ``exclude``,
+    which the build links in itself) still has the bytes that run left, and no file was added,
+    MkDocs would write the same bytes again: it is not run. The record is removed before MkDocs
+    runs and written only once it succeeded, so an interrupted or failed run is never trusted.
+    """
+    record = docs_dir / buildcache.CACHE_DIR / SITE_RECORD
+    key = mkdocs_key(docs_dir=docs_dir, out_dir=out_dir, settings=settings, build_day=build_day, exclude=exclude)
+    try:
+        old = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        old = None
+    if isinstance(old, dict) and old.get("key") == key and old.get("files") == _output_digests(out_dir, exclude):
+        return False
+    record.unlink(missing_ok=True)
+    run_mkdocs(docs_dir=docs_dir, out_dir=out_dir, settings=settings, build_day=build_day, exclude=exclude)
+    record.parent.mkdir(parents=True, exist_ok=True)
+    snapshot.atomic_write(record, json.dumps({"key": key, "files": _output_digests(out_dir, exclude)}).encode())
+    return True
+
+
+def mkdocs_key(
+    *, docs_dir: Path, out_dir: Path, settings: Settings, build_day: str | None, exclude: Sequence[str]
+) -> str:
+    """A hash of everything a :func:`run_mkdocs` of ``docs_dir`` into ``out_dir`` reads (see :func:`run_mkdocs_if_changed`)."""
+    from importlib import metadata
+
+    packages = sorted(
+        f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions()
+        if d.metadata["Name"] and d.metadata["Name"].lower() not in _PACKAGES_IGNORED
+    )  # fmt: skip
+    h = hashlib.sha256()
+    h.update(json.dumps({
+        "code": buildcache.code_version(), "python": sys.version, "packages": packages,
+        "mkdocs.yml": settings.mkdocs_yml.read_bytes().hex(), "site_url": settings.site_url,
+        "docs": str(docs_dir.resolve()), "site": str(out_dir.resolve()), "day": build_day,
+        "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH"), "exclude": list(exclude),
+    }, sort_keys=True).encode())  # fmt: skip
+    skip = {buildcache.CACHE_DIR, *(rel.strip("/") for rel in exclude)}
+    for rel, path in _files(docs_dir, skip):
+        data = path.read_bytes()
+        h.update(f"{rel}\0{len(data)}\0".encode("utf-8", "surrogateescape") + data)
+    return h.hexdigest()
+
+
+def _files(root: Path, skip: set[str]) -> Iterator[tuple[str, Path]]:
+    """(posix path relative to ``root``, path) of every file under ``root``, sorted, but those under ``skip``."""
+    out = []
+    for folder, dirs, names in os.walk(root, followlinks=True):  # as MkDocs walks docs/
+        rel_folder = os.path.relpath(folder, root).replace(os.sep, "/")
+        rel_folder = "" if rel_folder == "." else rel_folder + "/"
+        dirs[:] = [d for d in dirs if rel_folder + d not in skip]
+        out.extend((rel_folder + name, Path(folder, name)) for name in names if rel_folder + name not in skip)
+    return iter(sorted(out))
+
+
+def _output_digests(out_dir: Path, exclude: Sequence[str]) -> dict[str, str]:
+    """Every file of ``out_dir`` (but ``exclude``) -> the SHA-256 of its bytes; ``{}`` without it."""
+    if not out_dir.is_dir():
+        return {}
+    skip = {rel.strip("/") for rel in exclude}
+    return {rel: hashlib.sha256(path.read_bytes()).hexdigest() for rel, path in _files(out_dir, skip)}
 
 
 def run_mkdocs(

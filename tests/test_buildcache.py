@@ -53,7 +53,7 @@ def test_rebuilds_redo_only_what_changed_and_match_a_build_without_cache(cards, 
     docs, site = tmp_path / "docs", tmp_path / "site"
     cold = build(cards=[cards], out_dir=site, jobs=1, docs_dir=docs)
     assert cold.cards_read == 16 and cold.pages_written > 16
-    assert cold.pages_cached == 0 and cold.pages_rendered > 16
+    assert cold.pages_cached == 0 and cold.pages_rendered > 16 and not cold.mkdocs_skipped
     assert (docs / buildcache.CACHE_DIR / buildcache.CARDS_FILE).is_file()
     before_docs, before_site, stamps = tree(docs), tree(site), mtimes(docs)
     # The images reach the site by link, not through MkDocs, and only the images.
@@ -78,6 +78,7 @@ def test_rebuilds_redo_only_what_changed_and_match_a_build_without_cache(cards, 
             mp.setattr(render, name, no_rendering)
         warm = build(cards=[cards], out_dir=site, jobs=1, docs_dir=docs)
     assert (warm.cards_read, warm.pages_written, warm.pages_rendered) == (0, 0, 0)
+    assert warm.mkdocs_skipped  # nothing MkDocs reads changed, and the site holds what it wrote
     assert warm.pages_cached == cold.pages_rendered
     assert cache_file.stat().st_mtime_ns == cache_stamp  # it already holds what this build used
     assert pages_file.stat().st_mtime_ns == pages_stamp
@@ -88,6 +89,16 @@ def test_rebuilds_redo_only_what_changed_and_match_a_build_without_cache(cards, 
     assert not touched, touched
     assert (docs / buildcache.CACHE_DIR / "charts.json").is_file()
 
+    # A site file edited or added by hand: MkDocs runs again (and cleans); a stray image in the
+    # linked folder goes even when MkDocs is skipped.
+    (site / "index.html").write_text("edited", encoding="utf-8")
+    (site / "stray.html").write_text("stray", encoding="utf-8")
+    assert not build(cards=[cards], out_dir=site, jobs=1, docs_dir=docs).mkdocs_skipped
+    assert tree(site) == before_site
+    (site / THUMBS / "stray.png").write_bytes(b"png")
+    assert build(cards=[cards], out_dir=site, jobs=1, docs_dir=docs).mkdocs_skipped
+    assert tree(site) == before_site
+
     # A page edited or deleted by hand is written again, from the cache (its inputs did not change),
     # and so is a chart: the site-wide files are rendered again when a file they drew is not theirs.
     (docs / "bots/getfiscal.md").write_text("edited", encoding="utf-8")
@@ -97,6 +108,7 @@ def test_rebuilds_redo_only_what_changed_and_match_a_build_without_cache(cards, 
     mended = build(cards=[cards], out_dir=site, jobs=1, docs_dir=docs)
     assert (mended.cards_read, mended.pages_written) == (0, 2) and tree(docs) == before_docs  # the chart: redrawn
     assert mended.pages_rendered == 1  # the site-wide files (the statistics redrew the chart); no page
+    assert mended.mkdocs_skipped and tree(site) == before_site  # docs/ was mended before MkDocs would read it
 
     # 2. One card changed: only it is read again, only its pages are rendered again (and the
     # site-wide files: the gallery, the data files, the statistics), and its page shows the change.
@@ -109,7 +121,7 @@ def test_rebuilds_redo_only_what_changed_and_match_a_build_without_cache(cards, 
     readme = cards / "getfiscal" / "README.md"
     readme.write_bytes(readme.read_bytes().replace(b"Don Hughes", b"Donna Hughes"))
     changed = build(cards=[cards], out_dir=site, jobs=1, docs_dir=docs)
-    assert changed.cards_read == 1
+    assert changed.cards_read == 1 and not changed.mkdocs_skipped
     assert sorted(rendered) == ["_account_page:getfiscal", "_bot_page:getfiscal"]
     assert changed.pages_rendered == 2 + 2  # and the two site-wide parts (before and after the pages)
     assert "Donna Hughes" in (docs / "bots/getfiscal.md").read_text(encoding="utf-8")
@@ -239,3 +251,54 @@ def test_render_key_covers_the_code_and_the_libraries(monkeypatch):
     assert key != buildcache.RenderCache.key("bot", "digest", "")
     monkeypatch.setattr(buildcache, "render_version", lambda: "another version")
     assert buildcache.RenderCache.key("bot", "digest", None) != key
+
+
+def test_mkdocs_key_covers_every_input_mkdocs_reads(tmp_path, monkeypatch):
+    from importlib import metadata
+
+    from generator import site
+    from generator.config import Settings
+
+    project = tmp_path / "project"
+    docs = project / "docs"
+    (docs / "overrides/.icons/ht").mkdir(parents=True)
+    (docs / "index.md").write_text("# Hi\n", encoding="utf-8")
+    (docs / site.THUMBS).mkdir(parents=True)
+    (project / "mkdocs.yml").write_text("site_name: x\n", encoding="utf-8")
+    settings = Settings(project_dir=project)
+
+    def key(**kw: object) -> str:
+        args = dict(docs_dir=docs, out_dir=tmp_path / "site", settings=settings, build_day="2024-01-01", exclude=site.LINKED)
+        return site.mkdocs_key(**{**args, **kw})  # type: ignore[arg-type]
+
+    first = key()
+    assert key() == first
+    # Not read by MkDocs: the build cache and the linked images.
+    (docs / buildcache.CACHE_DIR).mkdir()
+    (docs / buildcache.CACHE_DIR / "x").write_text("cache", encoding="utf-8")
+    (docs / site.THUMBS / "a.png").write_bytes(b"png")
+    assert key() == first
+    changes = [
+        lambda: (docs / "index.md").write_text("# Hi!\n", encoding="utf-8"),
+        lambda: (docs / "overrides/.icons/ht/logo.svg").write_text("<svg/>", encoding="utf-8"),  # a dot-folder the theme reads
+        lambda: (docs / "new.md").write_text("", encoding="utf-8"),
+        lambda: (project / "mkdocs.yml").write_text("site_name: y\n", encoding="utf-8"),
+    ]
+    seen = {first}
+    for change in changes:
+        change()
+        assert key() not in seen
+        seen.add(key())
+    now = key()
+    assert key(build_day="2024-01-02") != now
+    assert key(settings=settings.replace(site_url="https://example.org/")) != now
+    assert key(out_dir=tmp_path / "elsewhere") != now
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1")
+    assert key() != now
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    real = metadata.distributions
+    monkeypatch.setattr(metadata, "distributions", lambda: [d for d in real() if d.metadata["Name"] != "mkdocs"])
+    assert key() != now
+    monkeypatch.setattr(metadata, "distributions", real)
+    monkeypatch.setattr(buildcache, "code_version", lambda: "other code")
+    assert key() != now
