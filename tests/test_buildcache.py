@@ -254,8 +254,6 @@ def test_render_key_covers_the_code_and_the_libraries(monkeypatch):
 
 
 def test_mkdocs_key_covers_every_input_mkdocs_reads(tmp_path, monkeypatch):
-    from importlib import metadata
-
     from generator import site
     from generator.config import Settings
 
@@ -296,9 +294,11 @@ def test_mkdocs_key_covers_every_input_mkdocs_reads(tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1")
     assert key() != now
     monkeypatch.delenv("SOURCE_DATE_EPOCH")
-    real = metadata.distributions
-    monkeypatch.setattr(metadata, "distributions", lambda: [d for d in real() if d.metadata["Name"] != "mkdocs"])
+    packages = site.installed_packages()
+    assert any(p.startswith("mkdocs-") and p.endswith(".dist-info") for p in packages)
+    monkeypatch.setattr(site, "installed_packages", lambda: [p.replace("mkdocs-1", "mkdocs-2") for p in packages])
     assert key() != now
-    monkeypatch.setattr(metadata, "distributions", real)
+    monkeypatch.setattr(site, "installed_packages", lambda: packages)
+    assert key() == now
     monkeypatch.setattr(buildcache, "code_version", lambda: "other code")
     assert key() != now
