@@ -89,7 +89,7 @@ def _split(bots: list) -> None:
     warm, cards = cards[:SPLIT_WARM_UP], cards[SPLIT_WARM_UP:]
     spent = dict.fromkeys(("layout", "rasterise", "palette", "png", "measuring text"), 0.0)
     real_draw, real_indices, real_png = canvas._Canvas._draw, canvas._indices, canvas._palette_png
-    real_measure = canvas._Renderer.get_text_width_height_descent
+    real_measure = canvas._Renderer.measure
     mark = [0.0]
 
     def timed(stage, fn, *, layout=False):  # type: ignore[no-untyped-def]
@@ -106,7 +106,7 @@ def _split(bots: list) -> None:
     canvas._Canvas._draw = timed("rasterise", real_draw, layout=True)
     canvas._indices = timed("palette", real_indices)
     canvas._palette_png = timed("png", real_png)
-    canvas._Renderer.get_text_width_height_descent = timed("measuring text", real_measure)
+    canvas._Renderer.measure = timed("measuring text", real_measure)
     try:
         with mpl_style():
             for card in warm:  # as a drawing process is after its first cards
@@ -120,7 +120,7 @@ def _split(bots: list) -> None:
             total = time.process_time() - start
     finally:
         canvas._Canvas._draw, canvas._indices, canvas._palette_png = real_draw, real_indices, real_png
-        canvas._Renderer.get_text_width_height_descent = real_measure
+        canvas._Renderer.measure = real_measure
     parts = ", ".join(f"{k} {v / len(cards) * 1000:.1f}" for k, v in spent.items())
     print(
         f"one process, {len(cards)} bots it had not drawn, CPU ms a thumbnail: {total / len(cards) * 1000:.1f} "

@@ -319,7 +319,7 @@ def test_bin_edges_always_cover_the_top_in_few_bins(top, step):
 
 def test_a_megabyte_prompt_is_never_measured_whole(monkeypatch):
     measured: list[int] = []
-    real = canvas._text_width.__wrapped__
+    real = canvas._text_width
 
     def spy(s: str, px: float, weight: str) -> float:
         measured.append(len(s))

@@ -306,14 +306,60 @@ def test_glyph_and_layout_caches_stay_within_their_bounds(monkeypatch):
 
     monkeypatch.setattr(canvas, "MAX_CACHED_GLYPHS", 50)
     monkeypatch.setattr(canvas, "MAX_CACHED_LAYOUTS", 5)
+    monkeypatch.setattr(canvas, "MAX_CACHED_GLYPH_METRICS", 20)
     canvas._Renderer._glyphs.clear()
     canvas._Renderer._layouts.clear()
+    canvas._Renderer._glyph_metrics.clear()
+    canvas._metrics.cache_clear()
     with thumbnails.mpl_style():
         for card in _shortcut_cards():
             thumbnails._draw(card)
             assert len(canvas._Renderer._glyphs) <= 50 and len(canvas._Renderer._layouts) <= 5
+            assert 0 < len(canvas._Renderer._glyph_metrics) <= 20
+    assert canvas._metrics.cache_info().maxsize == canvas.MAX_CACHED_METRICS
     canvas._Renderer._glyphs.clear()
     canvas._Renderer._layouts.clear()
+    canvas._Renderer._glyph_metrics.clear()
+    canvas._metrics.cache_clear()
+
+
+def test_text_measured_from_its_layout_has_matplotlibs_own_figures():
+    """:meth:`_Renderer.measure` (from the layout, one shaping a string) gives exactly what
+    matplotlib's own measuring gives (shaping the string again), which :class:`Text` and the
+    fitting use: real and synthetic names, handles, repo ids, every character the layout path
+    admits, at the sizes a card uses; text it does not admit goes to matplotlib's own."""
+    import random
+
+    from generator import corpus
+    from generator.style import _coverage, clean_text
+    from generator.thumbnails import canvas
+
+    from .test_thumbnail_text import REAL_NAMES
+
+    rng = random.Random(14)
+    taken: set[str] = set()
+    admitted = [chr(c) for c in sorted(_coverage()) if canvas._by_advances(chr(c))]
+    strings = {
+        *HARD_NAMES, *corpus._NAMES, *(n for card in REAL_NAMES.values() for n in (card["display_name"], *card["user_names"]) if n),
+        " ", "a  b ", "fi fl ffi", "AVAWAY T.", "-", "_", "~", "“x …”", "+3", "1,234 of 5,678 tweets kept",
+        *(f"@{corpus._handle(rng, taken)}" for _ in range(40)),
+        *(f"huggingtweets/{corpus._handle(rng, taken)}-{corpus._handle(rng, taken)}" for _ in range(20)),
+        *("".join(rng.choice(admitted) for _ in range(rng.randint(1, 10))) for _ in range(60)),
+    }  # fmt: skip
+    strings = sorted({clean_text(s) for s in strings} - {""})
+    assert len(admitted) > 40_000 and canvas._by_advances("@ab_9 Zoë 山田 김민준 𝐁 🦌")
+    assert not any(map(canvas._by_advances, ("e\u0301", "محمد", "שלום", "👩\u200d💻", "नमस्ते")))
+    fast = 0
+    with thumbnails.mpl_style():
+        renderer = canvas._measuring_figure().canvas.get_renderer()
+        for px in (44, 30, 22, 14, 128 * 0.41, 17.28):
+            for weight in ("normal", "bold"):
+                prop = canvas._font(px, weight)
+                for s in strings:
+                    fast += canvas._by_advances(s)
+                    expected = canvas.RendererAgg.get_text_width_height_descent(renderer, s, prop, False)
+                    assert renderer.measure(s, prop) == expected, (s, px, weight)
+    assert fast > 0.9 * len(strings) * 12
 
 
 def test_the_palette_keeps_flat_colours_exact_and_shades_close(monkeypatch):

@@ -23,7 +23,7 @@ from matplotlib import rcParams
 from matplotlib.colors import to_rgb, to_rgba
 from matplotlib.figure import Figure
 from matplotlib.image import FigureImage
-from matplotlib.text import Text, _get_text_metrics_with_cache
+from matplotlib.text import Text
 from PIL import Image
 from zlib_ng import zlib_ng
 
@@ -35,6 +35,10 @@ WIDTH, HEIGHT, DPI = 1200, 630, 100
 MAX_CACHED_GLYPHS = 40_000
 #: Laid-out strings a drawing process keeps (glyph indices and pen positions).
 MAX_CACHED_LAYOUTS = 4_096
+#: Glyph metrics (outline box and advance, per font, size and glyph) a drawing process keeps.
+MAX_CACHED_GLYPH_METRICS = 40_000
+#: Measured strings (width, height, descent per string, size and weight) a drawing process keeps.
+MAX_CACHED_METRICS = 8_192
 #: zlib level of the photo PNGs (Pillow's encoder; level 6 takes twice as long for 3% fewer bytes).
 PNG_LEVEL = 4
 #: zlib-ng level of the palette PNGs. On our cards (one measurement, 60 cards): level 3 17.7 KiB in
@@ -80,6 +84,45 @@ def _clusters(text: str) -> list[str]:
     return out
 
 
+#: Blocks of characters that are laid out left to right, one glyph after another (a ligature such
+#: as "fi" is one glyph too), with no shaping that moves a glyph without advancing the pen: text of
+#: these alone is measured from its layout (:meth:`_Renderer.measure`). Combining marks, joiners
+#: and other format characters are left out by their category (:func:`_by_advances`).
+_ADVANCE_BLOCKS = (
+    (0x0020, 0x02FF),  # Latin, IPA, spacing modifiers
+    (0x0370, 0x052F),  # Greek, Cyrillic
+    (0x1E00, 0x1FFF),  # Latin extended additional, Greek extended
+    (0x2000, 0x2BFF),  # punctuation, symbols, arrows, shapes, dingbats
+    (0x2E80, 0x9FFF),  # CJK radicals, symbols and punctuation, kana, compatibility jamo, ideographs
+    (0xAC00, 0xD7A3),  # Hangul syllables
+    (0xF900, 0xFAFF),  # CJK compatibility ideographs
+    (0xFF00, 0xFFEF),  # half- and full-width forms
+    (0x1D400, 0x1D7FF),  # mathematical letters ("𝐁𝐨𝐥𝐝")
+    (0x1F000, 0x1F1E5),  # game symbols, enclosed letters (not the regional indicators after them)
+    (0x1F200, 0x1F3FA),  # emoji (not the skin-tone modifiers after them)
+    (0x1F400, 0x1FAFF),
+    (0x20000, 0x3FFFF),  # CJK ideographs, extensions
+)  # fmt: skip
+_ODD_CATEGORIES = frozenset({"Mn", "Mc", "Me", "Cf", "Cc", "Cs", "Co", "Cn", "Zl", "Zp"})
+_advance_chars: dict[str, bool] = {}
+
+
+def _by_advances(s: str) -> bool:
+    """Whether every character of ``s`` is one :meth:`_Renderer.measure` measures from the layout
+    (left to right, not a mark or a joiner, in :data:`_ADVANCE_BLOCKS`)."""
+    known = _advance_chars
+    for ch in s:
+        ok = known.get(ch)
+        if ok is None:
+            cp = ord(ch)
+            ok = known[ch] = unicodedata.category(ch) not in _ODD_CATEGORIES and any(
+                lo <= cp <= hi for lo, hi in _ADVANCE_BLOCKS
+            ) and unicodedata.bidirectional(ch) in ("L", "EN", "ES", "ET", "CS", "ON", "WS")
+        if not ok:
+            return False
+    return True
+
+
 _IDENTITY = np.array([[0x10000, 0], [0, 0x10000]])
 
 
@@ -99,6 +142,8 @@ class _Renderer(RendererAgg):
     #: bitmap, moved, so a cached bitmap is exactly what rendering the glyph again would give.
     _glyphs: dict[tuple, tuple[np.ndarray, int, int]] = {}
     _layouts: dict[tuple, tuple] = {}
+    #: (font file, size, dpi, glyph) -> (bottom and top of its outline box, advance), in 1/64 px.
+    _glyph_metrics: dict[tuple, tuple[int, int, int]] = {}
 
     @classmethod
     def _paths(cls, prop: FontProperties) -> list:
@@ -126,17 +171,7 @@ class _Renderer(RendererAgg):
         size = prop.get_size_in_points()
         features = mtext.get_fontfeatures() if mtext is not None else None
         language = mtext.get_language() if mtext is not None else None
-        key = (prop, s, features, language)
-        items = self._layouts.get(key)
-        if items is None:
-            font = self._prepare_font(prop)
-            items = tuple(
-                (item.ft_object, item.glyph_index, item.x, item.y)
-                for item in font._layout(s, flags=flags, features=features, language=language)
-            )
-            if len(self._layouts) >= MAX_CACHED_LAYOUTS:
-                self._layouts.clear()
-            self._layouts[(prop.copy(), s, features, language)] = items
+        items = self._layout_items(s, prop, features, language)
         glyphs, height = self._glyphs, int(self.height)
         placed = []  # (bitmap, left column, bottom row + 1) of each glyph with ink
         for ft, index, dx, dy in items:
@@ -155,6 +190,56 @@ class _Renderer(RendererAgg):
             if buffer is not None:
                 placed.append((buffer, left + (px >> 6), height - top - (py >> 6) + buffer.shape[0]))
         self._blit(placed, gc)
+
+    def _layout_items(self, s: str, prop: FontProperties, features=None, language=None) -> tuple:  # type: ignore[no-untyped-def]
+        """(font, glyph index, x, y) of each glyph of ``s``, as ``font._layout`` (which Agg's
+        ``draw_text`` uses) gives them, once per string and style."""
+        key = (prop, s, features, language)
+        items = self._layouts.get(key)
+        if items is None:
+            font = self._prepare_font(prop)
+            items = tuple(
+                (item.ft_object, item.glyph_index, item.x, item.y)
+                for item in font._layout(s, flags=get_hinting_flag(), features=features, language=language)
+            )
+            if len(self._layouts) >= MAX_CACHED_LAYOUTS:
+                self._layouts.clear()
+            self._layouts[(prop.copy(), s, features, language)] = items
+        return items
+
+    def measure(self, s: str, prop: FontProperties) -> tuple[float, float, float]:
+        """(width, height, descent) in pixels: what :meth:`RendererAgg.get_text_width_height_descent`
+        gives (so what :class:`Text` lays out with), from the layout that draws ``s``.
+
+        matplotlib measures a string by shaping it again (``FT2Font.set_text``), which costs what
+        laying it out costs (about 15 µs a character: FreeType loads and hints every glyph). For
+        left-to-right text without marks or joiners (:func:`_by_advances`) its figures are those
+        of the layout: the width is the pen's advance past the last glyph, the height and descent
+        the extent of the glyphs' outline boxes, each glyph's box and advance loaded once per
+        process. Other text is measured by matplotlib itself. Tests compare the two.
+        """
+        if not s or not _by_advances(s):
+            return RendererAgg.get_text_width_height_descent(self, s, prop, False)
+        items = self._layout_items(s, prop)
+        size, dpi, flags = prop.get_size_in_points(), self.dpi, get_hinting_flag()
+        metrics = self._glyph_metrics
+        y_min, y_max, end = 32000 * 64, -32000 * 64, 0
+        for ft, index, x, y in items:
+            key = (ft.fname, size, dpi, index)
+            known = metrics.get(key)
+            if known is None:
+                ft.set_size(size, dpi)
+                glyph = ft.load_glyph(index, flags=flags)
+                if len(metrics) >= MAX_CACHED_GLYPH_METRICS:
+                    metrics.clear()
+                known = metrics[key] = (glyph.bbox[1], glyph.bbox[3], glyph.horiAdvance)
+            low, high, advance = known
+            pen_y = round(y * 64)
+            y_min, y_max = min(y_min, low + pen_y), max(y_max, high + pen_y)
+            end = round(x * 64) + advance
+        if not items:
+            return 0.0, 0.0, 0.0
+        return end / 64, (y_max - y_min) / 64, -y_min / 64
 
     def _blit(self, placed: list[tuple[np.ndarray, int, int]], gc) -> None:  # type: ignore[no-untyped-def]
         """Blend glyph bitmaps, each as ``draw_text_image(bitmap, left, bottom)`` would, in order.
@@ -245,28 +330,31 @@ def _font(px: float, weight: str) -> FontProperties:
     return prop
 
 
-def _metrics(s: str, prop: FontProperties) -> tuple[float, float, float]:
-    """(width, height, descent) of one line in pixels: what :meth:`Text._get_layout` measures, from its cache."""
-    fig = _measuring_figure()
-    return _get_text_metrics_with_cache(fig.canvas.get_renderer(), s, prop, False, fig.dpi)
+@lru_cache(maxsize=MAX_CACHED_METRICS)
+def _metrics(s: str, px: float, weight: str) -> tuple[float, float, float]:
+    """(width, height, descent) of one line in pixels: what :meth:`Text._get_layout` measures
+    (:meth:`_Renderer.measure`), once per string, size and weight."""
+    renderer = _measuring_figure().canvas.get_renderer()
+    return renderer.measure(s, _font(px, weight))
 
 
-@lru_cache(maxsize=8192)
 def _text_width(s: str, px: float, weight: str) -> float:
     """Width in pixels of one line of text, as a Text's window extent gives it (only called under :func:`mpl_style`)."""
     if not s:
         return 0.0
-    return _metrics(s, _font(px, weight))[0]
+    return _metrics(s, px, weight)[0]
 
 
-def _line_offset(renderer: RendererAgg, s: str, prop: FontProperties, ha: str, va: str) -> tuple[float, float] | None:
+def _line_offset(
+    renderer: RendererAgg, s: str, px: float, weight: str, ha: str, va: str
+) -> tuple[float, float] | None:
     """Where :meth:`Text.draw` puts the pen of a one-line, unrotated text relative to its anchor:
     :meth:`Text._get_layout`'s arithmetic for that case, step by step (so the same floats come out).
     None when the font has no height metrics (the caller then draws a real Text)."""
-    min_ascent, min_descent, _ = renderer._get_font_height_metrics(prop)
+    min_ascent, min_descent, _ = renderer._get_font_height_metrics(_font(px, weight))
     if min_ascent is None or min_descent is None:
         return None
-    w, h, d = _metrics(s, prop)
+    w, h, d = _metrics(s, px, weight)
     a = max(h - d, min_ascent) + 0 / 2  # one line: no line gap
     d = max(d, min_descent) + 0 / 2
     baseline = a - 0.0
@@ -310,7 +398,7 @@ class _TextOp:
         if not self.s:
             return
         prop = _font(self.px, self.weight)
-        offset = None if "\n" in self.s else _line_offset(renderer, self.s, prop, self.ha, self.va)
+        offset = None if "\n" in self.s else _line_offset(renderer, self.s, self.px, self.weight, self.ha, self.va)
         if offset is None:  # not the one-line case: matplotlib's own way
             text = self.artist(fig, 0)
             text.draw(renderer)
