@@ -323,6 +323,43 @@ def test_glyph_and_layout_caches_stay_within_their_bounds(monkeypatch):
     canvas._metrics.cache_clear()
 
 
+def test_only_what_a_card_changed_is_looked_up_in_the_palette_with_the_same_indices(monkeypatch):
+    """:func:`_changed_indices` (the background's indices where a card left the background as it
+    was, bands of rows looked up elsewhere) gives every pixel the index the whole lookup gives."""
+    import numpy as np
+
+    from generator.thumbnails import canvas
+
+    assert canvas.HEIGHT % canvas.PALETTE_BAND == 0
+    looked_up = []
+    real = canvas._indices
+
+    def spy(pixels):
+        looked_up.append(pixels.size)
+        return real(pixels)
+
+    with thumbnails.mpl_style():
+        for card in _shortcut_cards():
+            grabbed = []
+            real_png = canvas._Canvas.png
+
+            def png(self):
+                data = real_png(self)
+                grabbed.append(np.frombuffer(self.fig.canvas.buffer_rgba(), dtype="<u4").reshape(canvas.HEIGHT, canvas.WIDTH))
+                return data
+
+            with monkeypatch.context() as m:
+                m.setattr(canvas._Canvas, "png", png)
+                thumbnails._draw(card)
+            background = canvas._background_pixels["card"]
+            looked_up.clear()
+            with monkeypatch.context() as m:
+                m.setattr(canvas, "_indices", spy)
+                changed = canvas._changed_indices(grabbed[0], background)
+            assert (changed == real(grabbed[0])).all(), card.id
+            assert 0 < sum(looked_up) < grabbed[0].size * 0.7, card.id  # the untouched rest is not looked up
+
+
 def test_text_measured_from_its_layout_has_matplotlibs_own_figures():
     """:meth:`_Renderer.measure` (from the layout, one shaping a string) gives exactly what
     matplotlib's own measuring gives (shaping the string again), which :class:`Text` and the
