@@ -23,6 +23,8 @@ from matplotlib import rcParams
 from matplotlib.colors import to_rgb, to_rgba
 from matplotlib.figure import Figure
 from matplotlib.image import FigureImage
+from matplotlib.patches import Circle, FancyBboxPatch, Patch, Rectangle
+from matplotlib.transforms import IdentityTransform
 from matplotlib.text import Text
 from PIL import Image
 from zlib_ng import zlib_ng
@@ -424,6 +426,10 @@ class _TextOp:
 _NO_LINE_START = frozenset("、。，．：；？！）」』】〕〉》・ー,.!?;:)]}")
 
 
+#: Patches of this process by kind, reused card after card (:meth:`_Canvas.rect` and friends).
+_patches: dict[tuple, list[Patch]] = {}
+
+
 #: matplotlib draws a figure's children by z-order, ties in the order of :meth:`Figure.get_children`:
 #: artists added with ``add_artist`` (our patches), then texts, then images.
 _PATCH, _TEXT, _IMAGE = 0, 1, 2
@@ -449,6 +455,7 @@ class _Canvas:
         self.fixed: list[Artist] = []  # drawn the same on every card: see :meth:`background`
         self.fixed_key: str | None = None
         self.items: list[tuple[float, int, int, Artist | _TextOp]] = []  # (z-order, group, sequence, what)
+        self._taken: dict[tuple, int] = {}  # patches of each kind this card took from :data:`_patches`
 
     def background(self, key: str, artists: list[Artist]) -> None:
         """Add ``artists``, which every card draws the same way and under everything else, as the
@@ -460,6 +467,45 @@ class _Canvas:
     def add(self, artist: Artist) -> None:
         """Draw a patch (its transform in pixels), as ``fig.add_artist`` would."""
         self.items.append((artist.get_zorder(), _PATCH, len(self.items), artist))
+
+    def _patch(self, kind: tuple, make) -> Patch:  # type: ignore[no-untyped-def]
+        """The next patch of ``kind`` this card has not used yet: made once a process (making a
+        patch costs about as much as drawing it), then set anew by the caller for each card."""
+        n = self._taken.get(kind, 0)
+        self._taken[kind] = n + 1
+        pool = _patches.setdefault(kind, [])
+        if n == len(pool):
+            pool.append(make())
+        return pool[n]
+
+    def rect(self, xy: tuple[float, float], w: float, h: float, *, color: str, zorder: float = 1,
+             linewidth: float | None = None) -> None:  # fmt: skip
+        """Draw ``Rectangle(xy, w, h, color=color, zorder=zorder, linewidth=linewidth)`` in pixels."""
+        rect = self._patch(("rect", linewidth), lambda: Rectangle((0, 0), 1, 1, transform=IdentityTransform(), linewidth=linewidth))
+        rect.set_xy(xy)
+        rect.set_width(w)
+        rect.set_height(h)
+        rect.set_color(color)
+        rect.set_zorder(zorder)
+        self.add(rect)
+
+    def circle(self, xy: tuple[float, float], r: float, *, color: str, zorder: float) -> None:
+        """Draw ``Circle(xy, r, color=color, zorder=zorder)`` in pixels."""
+        circle = self._patch(("circle",), lambda: Circle((0, 0), 1, transform=IdentityTransform()))
+        circle.set_center(xy)
+        circle.set_radius(r)
+        circle.set_color(color)
+        circle.set_zorder(zorder)
+        self.add(circle)
+
+    def pill(self, xy: tuple[float, float], w: float, h: float, *, color: str, zorder: float) -> None:
+        """Draw a ``FancyBboxPatch(xy, w, h)`` with round ends (``rounding_size`` h / 2) in pixels."""
+        pill = self._patch(("pill",), lambda: FancyBboxPatch((0, 0), 1, 1, boxstyle="round,pad=0", transform=IdentityTransform()))
+        pill.set_bounds(xy[0], xy[1], w, h)
+        pill.set_boxstyle("round", pad=0.0, rounding_size=h / 2)
+        pill.set_color(color)
+        pill.set_zorder(zorder)
+        self.add(pill)
 
     def image(self, pixels: np.ndarray, *, xo: float, yo: float, zorder: float) -> None:
         """Draw ``pixels`` unscaled with the bottom-left at (xo, yo), as ``fig.figimage(origin="upper")`` would."""

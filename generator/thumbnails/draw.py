@@ -6,7 +6,7 @@ import logging
 import re
 
 import numpy as np
-from matplotlib.patches import Circle, FancyBboxPatch, Rectangle
+from matplotlib.patches import FancyBboxPatch, Rectangle
 from matplotlib.transforms import IdentityTransform
 from PIL import Image, ImageDraw
 
@@ -84,8 +84,7 @@ def _draw_faces(c: _Canvas, faces: tuple[_Face, ...], x: float, y: float, model:
     for i in range(discs):
         cx, cy = x + i * step + r, y + r
         z = 20 - 2 * i
-        ring = Circle((cx, HEIGHT - cy), r + 5, transform=IdentityTransform(), color=PAPER, zorder=z)
-        c.add(ring)
+        c.circle((cx, HEIGHT - cy), r + 5, color=PAPER, zorder=z)
         if i == len(shown):  # the "+N" disc
             colour, label = MUTED, f"+{more}"
         else:
@@ -95,8 +94,7 @@ def _draw_faces(c: _Canvas, faces: tuple[_Face, ...], x: float, y: float, model:
                 c.image(pixels, xo=cx - r, yo=HEIGHT - cy - r, zorder=z + 1)
                 continue
             colour, label = face.colour, face.initials
-        disc = Circle((cx, HEIGHT - cy), r, transform=IdentityTransform(), color=colour, zorder=z + 1)
-        c.add(disc)
+        c.circle((cx, HEIGHT - cy), r, color=colour, zorder=z + 1)
         px = _initials_px(label, d)
         label = c.fit(label, d - 20, px=px, weight="bold")
         c.text(cx, cy, label, px=px, color=PAPER, weight="bold", ha="center", va="center_baseline", zorder=z + 2)
@@ -206,11 +204,7 @@ def _badge(c: _Canvas, kind: str, x: float, y: float, *, px: float) -> float:
     label = "AI BOT" if kind == "bot" else "AI CYBORG"
     w = c.width(label, px=px, weight="bold") + px * 1.2
     h = px * 1.6
-    pill = FancyBboxPatch(
-        (x, HEIGHT - y - h), w, h, boxstyle=f"round,pad=0,rounding_size={h / 2}",
-        transform=IdentityTransform(), color=BADGE_COLOURS[kind], zorder=5,
-    )  # fmt: skip
-    c.add(pill)
+    c.pill((x, HEIGHT - y - h), w, h, color=BADGE_COLOURS[kind], zorder=5)
     c.text(x + w / 2, y + h / 2, label, px=px, color=PAPER, weight="bold", ha="center", va="center_baseline", zorder=6)
     return w
 
@@ -254,17 +248,14 @@ def _draw_body_chart(c: _Canvas, card: _Card, x: float, y: float, w: float, h: f
         left = x + label_w
         for key in ("kept", "short", "retweets"):
             width = (getattr(row, key) or 0) * scale
-            bar = Rectangle((left, HEIGHT - mid - bar_h / 2), width, bar_h, transform=IdentityTransform(),
-                            color=COUNT_COLOURS[key], linewidth=0)  # fmt: skip
-            c.add(bar)
+            c.rect((left, HEIGHT - mid - bar_h / 2), width, bar_h, color=COUNT_COLOURS[key], linewidth=0)
             left += width
         lpx = next((p for p in (label_px, label_px - 4, 14) if c.width(row.label, px=p) <= label_w - 16), 14)
         label = c.fit(row.label, label_w - 16, px=lpx)
         c.text(x + label_w - 10, mid, label, px=lpx, color=INK, ha="right", va="center_baseline")
     lx, ly = x + label_w, y + h - legend_h + 14
     for key in ("kept", "short", "retweets"):
-        square = Rectangle((lx, HEIGHT - ly - 16), 16, 16, transform=IdentityTransform(), color=COUNT_COLOURS[key])
-        c.add(square)
+        c.rect((lx, HEIGHT - ly - 16), 16, 16, color=COUNT_COLOURS[key])
         c.text(lx + 24, ly - 3, key, px=20, color=MUTED)
         lx += 24 + c.width(key, px=20) + 28
     if card.kept_total is not None and card.downloaded_total is not None:
@@ -279,16 +270,13 @@ def _draw_single_account(c: _Canvas, row: _Row, x: float, y: float, w: float) ->
     for i, (key, label, value) in enumerate(keys):
         cx = x + i * column
         c.text(cx, y + 4, "n/a" if value is None else f"{value:,}", px=48, color=INK, weight="bold")
-        square = Rectangle((cx, HEIGHT - y - 84), 16, 16, transform=IdentityTransform(), color=COUNT_COLOURS[key])
-        c.add(square)
+        c.rect((cx, HEIGHT - y - 84), 16, 16, color=COUNT_COLOURS[key])
         c.text(cx + 24, y + 65, label, px=22, color=MUTED)
     total = sum(v or 0 for _, _, v in keys) or 1
     left, bar_y, bar_h = x, y + 124, 28
     for key, _, value in keys:
         width = (value or 0) / total * w
-        bar = Rectangle((left, HEIGHT - bar_y - bar_h), width, bar_h, transform=IdentityTransform(),
-                        color=COUNT_COLOURS[key], linewidth=0)  # fmt: skip
-        c.add(bar)
+        c.rect((left, HEIGHT - bar_y - bar_h), width, bar_h, color=COUNT_COLOURS[key], linewidth=0)
         left += width
 
 
