@@ -360,6 +360,47 @@ def test_only_what_a_card_changed_is_looked_up_in_the_palette_with_the_same_indi
             assert 0 < sum(looked_up) < grabbed[0].size * 0.7, card.id  # the untouched rest is not looked up
 
 
+def test_handles_ids_and_counts_laid_out_from_pairs_are_laid_out_as_matplotlib_does():
+    """:meth:`_Renderer._paired_layout` (a string of handle, repo id and count characters put
+    together from its pairs' layouts) gives the glyphs and pens of ``FT2Font._layout``; a pair
+    that is a ligature ("fi") sends the string to the real layout."""
+    import random
+
+    from matplotlib.backends.backend_agg import get_hinting_flag
+
+    from generator import corpus
+    from generator.thumbnails import canvas
+
+    rng = random.Random(14)
+    taken: set[str] = set()
+    chars = sorted(canvas.PAIRED_CHARS)
+    strings = [
+        "fi", "office", "AVAWAY", "1,234", "@_-/", "huggingtweets/a-b_c",
+        *(f"@{corpus._handle(rng, taken)}" for _ in range(20)),
+        *(f"huggingtweets/{corpus._handle(rng, taken)}-{corpus._handle(rng, taken)}" for _ in range(20)),
+        *(f"{rng.randint(0, 10**7):,}" for _ in range(20)),
+        *("".join(rng.choice(chars) for _ in range(rng.randint(2, 40))) for _ in range(40)),
+    ]  # fmt: skip
+    paired = 0
+    with thumbnails.mpl_style():
+        renderer = canvas._measuring_figure().canvas.get_renderer()
+        for px, weight in ((30, "normal"), (22, "normal"), (48, "bold"), (17.28, "normal")):
+            prop = canvas._font(px, weight)
+            font = renderer._prepare_font(prop)
+            for s in strings:
+                got = renderer._paired_layout(s, prop)
+                if got is None:
+                    flags = get_hinting_flag()  # only a string with a ligature ("fi", "ff") is refused
+                    assert any(len(font._layout(s[i : i + 2], flags=flags)) < 2 for i in range(len(s) - 1)), s
+                    continue
+                paired += 1
+                real = [(i.ft_object.fname, i.glyph_index, i.x, i.y) for i in font._layout(s, flags=get_hinting_flag())]
+                assert [(ft.fname, g, x, y) for ft, g, x, y in got] == real, (s, px, weight)
+            assert renderer._paired_layout("office", prop) is None and renderer._paired_layout("é@", prop) is None
+    assert paired > 0.9 * len(strings) * 4
+    assert len(canvas._Renderer._pairs) <= canvas.MAX_PAIR_STYLES
+
+
 def test_text_measured_from_its_layout_has_matplotlibs_own_figures():
     """:meth:`_Renderer.measure` (from the layout, one shaping a string) gives exactly what
     matplotlib's own measuring gives (shaping the string again), which :class:`Text` and the
