@@ -296,19 +296,31 @@ def test_opening_words_come_from_their_own_file_once_a_card_the_page_lacks_is_sh
     context.close()
 
 
+#: A card's figure or date is whole: laid out, inside its line's box and the card's, and not cut by an ellipsis.
+_CUT = """(cs, sel) => cs.filter(c => { const f = c.querySelector(sel); if (!f) return false;
+    let box = f.parentElement; while (!box.getClientRects().length) box = box.parentElement;  // display: contents
+    const r = f.getBoundingClientRect(), line = box.getBoundingClientRect(), card = c.getBoundingClientRect();
+    return !(r.width > 0 && f.scrollWidth <= Math.ceil(r.width) && r.right <= Math.min(line.right, card.right) + 0.5
+             && r.bottom <= Math.min(line.bottom, card.bottom) + 0.5); }).map(c => c.querySelector('.ht-card__handle').textContent)"""
+
+
 @pytest.mark.parametrize("width", [1366, 390])
-def test_the_figure_of_the_sort_is_never_cut_off_a_card(browser, served_site, width):
-    """Cards have fixed heights and cut text to fit: the figure the gallery is sorted by must still show whole."""
+def test_the_figure_of_the_sort_and_the_date_are_never_cut_off_a_card(browser, served_site, width):
+    """Cards have fixed heights and cut text to fit: the figure the gallery is sorted by and the date
+    the bot was last updated must still show whole, in both views, on a desktop and on a phone."""
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
     for view in ("grid", "list"):
-        page.goto(served_site + f"?sort=updated&view={view}")
-        page.wait_for_selector("#ht-gallery[data-ready]")
-        settled(page)
-        cut = page.eval_on_selector_all(".ht-card", """cs => cs.filter(c => {
-            const f = c.querySelector('.ht-f').getBoundingClientRect(), m = c.querySelector('.ht-card__meta').getBoundingClientRect();
-            return !(f.width > 0 && f.right <= m.right + 0.5 && f.bottom <= m.bottom + 0.5); }).map(c => c.querySelector('.ht-card__handle').textContent)""")
-        assert cut == [], (width, view, cut[:5])
+        for sort in ("newest", "rising", "updated", "downloads"):
+            page.goto(served_site + f"?sort={sort}&view={view}")
+            page.wait_for_selector("#ht-gallery[data-ready]")
+            settled(page)
+            if sort in ("newest", "rising"):
+                assert page.eval_on_selector_all(".ht-card", _CUT, ".ht-f") == [], (width, view, sort)
+                assert page.locator(".ht-card .ht-f:empty").count() == 0
+            dated = page.locator(".ht-card .ht-u").count()
+            assert dated >= SERVED_CARDS - 5, (width, view, sort, dated)  # the corpus's few seeds have no date
+            assert page.eval_on_selector_all(".ht-card", _CUT, ".ht-u") == [], (width, view, sort)
     context.close()
 
 
@@ -325,6 +337,18 @@ def test_cards_show_the_figure_of_the_sort(visit, corpus_site):
     assert page.locator(".ht-card:first-child .ht-f").inner_text() == f"{kept:,} tweets kept"
     page.select_option("select[name=sort]", "newest")
     assert re.fullmatch(r"created \d{1,2} \w{3} \d{4}", page.locator(".ht-card:first-child .ht-f").inner_text())
+    # Every card shows the day it was last updated on the Hub; sorted by it, that date stands out and no figure repeats it.
+    page.select_option("select[name=sort]", "updated")
+    settled(page)
+    last = max(b.hub.last_modified[:10] for b in corpus_site.bots if b.hub.last_modified)
+    first = page.locator(".ht-card:first-child")
+    assert first.locator(".ht-u").get_attribute("datetime") == last and first.locator(".ht-f").inner_text() == ""
+    y, m, d = (int(x) for x in last.split("-"))
+    assert first.locator(".ht-u").inner_text() == f"{d} {'Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec'.split()[m - 1]} {y}"
+    assert first.locator(".ht-u").evaluate("e => getComputedStyle(e).fontWeight") == "700"
+    page.select_option("select[name=sort]", "downloads")
+    settled(page)
+    assert page.locator(".ht-card:first-child .ht-u").evaluate("e => getComputedStyle(e).fontWeight") == "400"
 
 
 #: CPU slow-down while the page loads in the layout-shift test: a loaded machine's

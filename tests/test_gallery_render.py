@@ -163,3 +163,21 @@ def test_the_data_file_gives_dates_as_days_and_the_extras_file_avatars_after_the
     assert "y" not in data and extras["avatars"] == "img/avatars/" and extras["a"] == ["- 0123456789abcdef.jpg", None]
     assert [code[1:] for code in data["f"][0].split()] == ["A", "B"] and extras["say"] == [None, None]
     assert gallery.extras_data([cards[1]]) is None  # no avatar, no words: no extras file
+
+
+def test_every_card_shows_its_updated_date_without_javascript_too():
+    """The Hub's list shows when each model was last updated; so does every card, and every list page's line.
+
+    An absolute UTC day (the page is served long after it is built, so "3 days ago" would go wrong),
+    with fixed month names, the ones gallery.js writes; a bot the Hub gave no date shows none."""
+    updated = dataclasses.replace(_bot("a", downloads=2), hub=HubMeta(downloads=2, last_modified="2021-09-04T23:59:59.000Z"))
+    late = dataclasses.replace(_bot("b", downloads=1), hub=HubMeta(downloads=1, last_modified="2022-03-12T00:00:01+01:00"))
+    files = gallery.gallery_files([updated, late, _bot("c")], images=NO_IMAGES, snapshot_date=None)
+    page = files["index.md"]
+    assert '<time class="ht-u" datetime="2021-09-04" title="Updated on the Hub">4 Sep 2021</time>' in page
+    assert '<time class="ht-u" datetime="2022-03-11" title="Updated on the Hub">11 Mar 2022</time>' in page  # UTC
+    assert page.count('class="ht-u"') == 2  # "c": the Hub did not say
+    lines = [line for line in files[f"{gallery.LIST_DIR}/1.md"].splitlines() if line.startswith("<li>")]
+    assert [("updated 4 Sep 2021" in line, "updated 11 Mar 2022" in line, "updated" in line) for line in lines] == [
+        (True, False, True), (False, True, True), (False, False, False)]
+    assert [gallery.short_date(d) for d in (0, 18873, None)] == ["1 Jan 1970", "3 Sep 2021", None]

@@ -139,7 +139,15 @@
     if (item.accounts > fs.length) top.appendChild(el("span", "ht-face ht-face--more", "+" + (item.accounts - fs.length)));
     a.appendChild(top);
     a.appendChild(el("span", "ht-card__name", item.displayName));
-    a.appendChild(el("span", "ht-card__handle", "@" + item.slug));
+    var sub = el("span", "ht-card__sub");
+    sub.appendChild(el("span", "ht-card__handle", "@" + item.slug));
+    if (item.u !== null) {
+      var updated = el("time", "ht-u", shortDate(item.u));
+      updated.setAttribute("datetime", new Date(item.u * DAY).toISOString().slice(0, 10));
+      updated.setAttribute("title", "Updated on the Hub");
+      sub.appendChild(updated);
+    }
+    a.appendChild(sub);
     if (item.say) a.appendChild(el("span", "ht-card__say", item.say));
     if (extrasUrl && !extras) { item.awaitsExtras = true; loadExtras(); }
     var meta = el("span", "ht-card__meta");
@@ -365,12 +373,18 @@
       return a.rank - b.rank;
     });
   }
-  var dateFormat = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
+  // gallery.py's short_date: fixed month names, so the script writes a date exactly as the page does.
+  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  function shortDate(days) {
+    var d = new Date(days * DAY);
+    return d.getUTCDate() + " " + MONTHS[d.getUTCMonth()] + " " + d.getUTCFullYear();
+  }
   function fmt(n) { return n.toLocaleString("en"); }
   function figureText(item, key) {
     switch (key) {
-      case "newest": return item.c === null ? "created: unknown" : "created " + dateFormat.format(new Date(item.c * DAY));
-      case "updated": return item.u === null ? "updated: unknown" : "updated " + dateFormat.format(new Date(item.u * DAY));
+      case "newest": return item.c === null ? "created: unknown" : "created " + shortDate(item.c);
+      // Every card shows its updated date: sorted by it, that date stands out, as ↓ and ♥ do.
+      case "updated": return item.u === null ? "updated: unknown" : "";
       case "kept": return item.t === null ? "tweets kept: unknown" : fmt(item.t) + " tweets kept";
       case "rising": return item.r === null ? "rise: unknown" : (item.r > 0 ? "+" : "") + fmt(item.r) + " ↓ in 7 nights";
       default: return "";

@@ -229,6 +229,9 @@ def card(bot: Bot, *, images: Images, rising: Mapping[str, int]) -> dict[str, An
         # The band above the faces: the faces' own colours, so a cyborg's mixes its accounts'.
         "band": (faces[0].colour, faces[-1].colour),
         "say": opening_words(clean(first_sample(bot) or "") or None),
+        # The date every card shows, as the Hub's list does: when the model was last updated there.
+        "updated": short_date(day(_seconds(bot.hub.last_modified))),
+        "updated_iso": iso_day(day(_seconds(bot.hub.last_modified))),
     }
 
 
@@ -244,6 +247,35 @@ def day(seconds: int | None) -> int | None:
     (3, None)
     """
     return None if seconds is None else seconds // DAY
+
+
+#: Month names of :func:`short_date`, fixed (a locale's would differ between machines, and
+#: between Python and the browser: en-GB writes September "Sept").
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def short_date(days: int | None) -> str | None:
+    """A card's date, written the same by the template and by gallery.js (``shortDate``): day, month, year (UTC).
+
+    An absolute date, not "3 days ago": the page is built once and served for months, so a
+    relative date would go wrong as it ages, and would differ between builds of the same snapshot.
+
+    >>> short_date(19063), short_date(None)
+    ('12 Mar 2022', None)
+    """
+    if days is None:
+        return None
+    d = datetime.fromtimestamp(days * DAY, tz=timezone.utc)
+    return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
+
+
+def iso_day(days: int | None) -> str | None:
+    """``YYYY-MM-DD`` of whole days since 1970-01-01 (a ``<time>``'s ``datetime``).
+
+    >>> iso_day(19063)
+    '2022-03-12'
+    """
+    return None if days is None else datetime.fromtimestamp(days * DAY, tz=timezone.utc).strftime("%Y-%m-%d")
 
 
 def face_code(f: Face) -> str:
