@@ -43,6 +43,41 @@ def test_ranking_exact_handle_then_cyborg_then_prefix_then_name_word_then_substr
     assert ranked(page, "@IZ")[:2] == ["iz", "iz-quux"]
 
 
+def _view(page) -> tuple[list[str], list[str], str]:
+    """What the gallery shows: the cards' handles, every option's label (with its count), the count line."""
+    settled(page)
+    return (visible_handles(page), page.eval_on_selector_all("select option", "os => os.map(o => o.textContent + (o.disabled ? ' off' : ''))"),
+            page.locator(".ht-count").inner_text())  # fmt: skip
+
+
+def test_typing_on_finds_what_the_whole_query_finds_at_once(visit):
+    """Typing on looks only at the bots the last query found (gallery.js `narrows`): the cards, their order and
+    every option count must be the ones the same query gives at once, with typos found too, and after a
+    letter is erased, a filter is set or a second word typed."""
+    page, _ = visit("")
+    page.focus(SEARCH)  # loads the typo tolerance
+    page.wait_for_selector("#ht-gallery[data-fuzzy]", state="attached")
+    page.select_option("select[name=sort]", "name")
+    for typed, then in (("kenj", "kenji"), ("drli", "drli"), ("a", "al"), ("alex", "alex s")):
+        page.fill(SEARCH, "")
+        page.locator(SEARCH).press_sequentially(then, delay=20)
+        if typed != then:
+            for _ in range(len(then) - len(typed)):
+                page.keyboard.press("Backspace")
+        stepwise = _view(page)
+        page.fill(SEARCH, "")
+        settled(page)
+        page.fill(SEARCH, typed)
+        assert _view(page) == stepwise, typed
+    page.select_option("select[name=kind]", "cyborg")
+    page.locator(SEARCH).press_sequentially("x", delay=20)
+    stepwise = _view(page)
+    page.fill(SEARCH, "")
+    settled(page)
+    page.fill(SEARCH, "alexx")
+    assert _view(page) == stepwise and stepwise[0]  # "alexx": one typo from "alex", a cyborg's member
+
+
 def test_pasted_repo_ids_and_urls_find_the_bot(visit):
     page, _ = visit("")
     for query in (
