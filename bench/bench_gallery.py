@@ -9,21 +9,27 @@ shift while the page loads (from the script's start, and in all), bots per
 screen in both views, and whether Back from a bot page restores 840 cards
 and the scroll position.
 
-    .venv/bin/python bench/bench_gallery.py [--n 5000] [--site DIR] [--keep DIR] [--sizes-only]
+    .venv/bin/python bench/bench_gallery.py [--n 5000] [--site DIR] [--keep DIR] [--sizes-only] [--profile]
 
 ``--site`` measures an already built site (e.g. one kept by bench_site.py
 ``--keep``); otherwise one is built first (minutes: every thumbnail is drawn).
 ``--sizes-only`` renders only the gallery's files for N synthetic bots (no
 thumbnails, no MkDocs, no browser) and prints their sizes: the 20,000-bot
-weight in a minute. Figures, not assertions: the browser tests check behaviour.
+weight in a minute. ``--profile`` types the same keys once more under
+Chromium's tracing and prints where the time from each key to its presented
+frame goes (the browser's EventLatency stages: to the renderer, the script,
+the frame's style/layout/paint and commit, raster until activation, drawing
+and presenting). Figures, not assertions: the browser tests check behaviour.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import functools
 import gzip
 import http.server
+import json
 import statistics
 import sys
 import tempfile
@@ -98,7 +104,65 @@ def _pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def measure(site: Path) -> None:
+#: EventLatency's stages in pipeline order (Chromium's cc/metrics/event_latency_tracing_recorder), named for
+#: what they are here; a key's frame goes through one of the two paths between the script and the commit.
+_STAGES = {
+    "GenerationToBrowserMain": "key to the browser process",
+    "BrowserMainToRendererCompositor": "to the page's compositor thread",
+    "RendererCompositorToMain": "to the page's main thread",
+    "RendererMainProcessing": "the key's handlers (the gallery's script)",
+    "RendererMainFinishedToBeginImplFrame": "waiting for the next frame",
+    "BeginImplFrameToSendBeginMainFrame": "frame start",
+    "SendBeginMainFrameToCommit": "the frame's style, layout, paint, to commit",
+    "RendererMainFinishedToCommit": "to the frame's commit (style, layout, paint)",
+    "Commit": "commit",
+    "EndCommitToActivation": "raster of the changed tiles (until activation)",
+    "Activation": "activation",
+    "EndActivateToSubmitCompositorFrame": "to the frame sent",
+    "SubmitCompositorFrameToPresentationCompositorFrame": "drawing and presenting it (display compositor)",
+}
+
+
+def _stages(trace: Path) -> None:
+    """Prints each EventLatency stage of the typed keys' KEY_PRESSED events: mean and p95."""
+    data = json.loads(trace.read_text())
+    events = data["traceEvents"] if isinstance(data, dict) else data
+    by_id: dict[tuple, list] = collections.defaultdict(list)
+    for e in events:
+        if e.get("ph") in ("b", "e") and isinstance(e.get("id2"), dict) and "input" in e.get("cat", ""):
+            by_id[(e["pid"], e["id2"].get("local"))].append(e)
+    keys = []
+    for evs in by_id.values():  # ids are reused: each EventLatency holds the stages between its begin and end
+        evs.sort(key=lambda e: (e["ts"], 0 if e["ph"] == "b" and e["name"] == "EventLatency" else 1))
+        cur = None
+        for e in evs:
+            if e["name"] == "EventLatency":
+                if e["ph"] == "b":
+                    kind = e.get("args", {}).get("event_latency", {}).get("event_type")
+                    cur = {"kind": kind, "t0": e["ts"], "open": {}, "ms": collections.Counter()}
+                elif cur is not None:
+                    cur["ms"]["EventLatency"] = (e["ts"] - cur["t0"]) / 1000
+                    if cur["kind"] == "KEY_PRESSED":
+                        keys.append(cur["ms"])
+                    cur = None
+            elif cur is not None:
+                if e["ph"] == "b":
+                    cur["open"][e["name"]] = e["ts"]
+                elif e["name"] in cur["open"]:
+                    cur["ms"][e["name"]] += (e["ts"] - cur["open"].pop(e["name"])) / 1000
+    if not keys:
+        print("  (no EventLatency events in the trace)")
+        return
+    total = [k["EventLatency"] for k in keys]
+    print(f"where a key's time to its presented frame goes ({len(keys)} keys, traced, so slower): "
+          f"in all mean {statistics.mean(total):.1f} ms, p95 {_pct(total, 95):.1f} ms")  # fmt: skip
+    for name, label in _STAGES.items():
+        ms = [k[name] for k in keys]  # 0 where a key's frame took the other path
+        if max(ms) >= 0.05:
+            print(f"  {label:52s} mean {statistics.mean(ms):5.1f} ms, p95 {_pct(ms, 95):5.1f} ms")
+
+
+def measure(site: Path, *, profile: bool = False) -> None:
     from playwright.sync_api import sync_playwright
 
     html = (site / "index.html").read_bytes()
@@ -162,6 +226,17 @@ def measure(site: Path) -> None:
                   f"({len(lat) - len(events)} keys under 16 ms)")  # fmt: skip
             print(f"  to every card of the page in place (the ones below the screen come after the paint): "
                   f"median {statistics.median(every):.1f} ms, p95 {_pct(every, 95):.1f} ms")  # fmt: skip
+            if profile:
+                with tempfile.TemporaryDirectory() as tmp:
+                    trace = Path(tmp) / "trace.json"
+                    browser.start_tracing(page=page, path=str(trace), categories=["cc", "benchmark", "input"])
+                    for q in QUERIES:
+                        page.fill("input[name=search]", "")
+                        page.keyboard.type(q, delay=60)
+                        page.wait_for_timeout(100)
+                    page.wait_for_timeout(300)
+                    browser.stop_tracing()
+                    _stages(trace)
             page.fill("input[name=search]", "")
             sorts = page.eval_on_selector_all("select[name=sort] option", "os => os.map(o => o.value)")
             times = []
@@ -244,12 +319,13 @@ def main() -> None:
     parser.add_argument("--site", type=Path, default=None, help="measure this built site instead of building one")
     parser.add_argument("--keep", type=Path, default=None, help="build here and keep it (default: a temp dir)")
     parser.add_argument("--sizes-only", action="store_true", help="render only the gallery's files and print their sizes")
+    parser.add_argument("--profile", action="store_true", help="also trace the keys: where the time to the presented frame goes")
     args = parser.parse_args()
     if args.sizes_only:
         sizes(args.n)
         return
     if args.site:
-        measure(args.site)
+        measure(args.site, profile=args.profile)
         return
     with tempfile.TemporaryDirectory() as tmp:
         work = args.keep or Path(tmp)
@@ -259,7 +335,7 @@ def main() -> None:
         start = time.perf_counter()
         build(cards=[cards], out_dir=work / "site", jobs=None, docs_dir=work / "docs")
         print(f"built {args.n:,} bots in {time.perf_counter() - start:.0f} s", flush=True)
-        measure(work / "site")
+        measure(work / "site", profile=args.profile)
 
 
 if __name__ == "__main__":
