@@ -47,11 +47,13 @@
   // change writes it at once (Back within the pause leaves the entry with
   // the search last written: the entry left can no longer be changed).
   var TYPING_URL_DELAY = 400;
-  // The cards below the screen go in this long (ms) after the paint of a
-  // change, or at once if the visitor scrolls: the next keystroke of a word
-  // being typed comes sooner and cancels them, so typing lays out and paints
-  // only what the screen shows.
+  // While the visitor types, the cards below the screen go in this long (ms)
+  // after the paint, or at once if the visitor scrolls: the next keystroke of
+  // a word comes sooner and cancels them, so typing lays out and paints only
+  // what the screen shows. After any other change (Show more, a filter) they
+  // go in right after the paint.
   var REST_DELAY = 120;
+  var restDelay = 0; // REST_DELAY while a search is being typed, else 0
 
   var WORD_RE = /[\p{L}\p{N}]+/gu;
   function tokens(text) {
@@ -523,7 +525,8 @@
     current = shown.slice(0, first);
     if (first < shown.length) {
       var r = rest = { shown: shown, hlKey: hlKey, words: words, sort: sort, timer: 0 };
-      afterPaint(function () { if (rest === r) r.timer = setTimeout(function () { showRest(r); }, REST_DELAY); });
+      var delay = restDelay;
+      afterPaint(function () { if (rest === r) r.timer = setTimeout(function () { showRest(r); }, delay); });
     } else {
       rest = null;
     }
@@ -653,8 +656,9 @@
     });
   }
   /* The form changed: "push" a new entry (the one we leave keeps its URL and
-   * place), or "replace" the current one (a search being typed). */
-  function commit(kind, keepLimit) {
+   * place), or "replace" the current one (a search being typed). `typed`: a
+   * key of the search, whose cards below the screen wait (REST_DELAY). */
+  function commit(kind, keepLimit, typed) {
     var url = urlFor(state());
     if (kind === "push") {
       saveState(); // the entry we leave, before anything changes on the page
@@ -663,6 +667,7 @@
       pendingUrl = url;
     }
     if (!keepLimit) limit = PAGE;
+    restDelay = typed ? REST_DELAY : 0;
     apply();
     saveAfterPaint(kind === "push" ? 0 : TYPING_URL_DELAY);
   }
@@ -677,7 +682,7 @@
   list.addEventListener("click", function () { saveState(); });
 
   input.addEventListener("input", function () {
-    commit(typing ? "replace" : "push");
+    commit(typing ? "replace" : "push", false, true);
     typing = true;
   });
   input.addEventListener("change", function () { typing = false; });
@@ -694,6 +699,7 @@
 
   function showMore() {
     limit += PAGE;
+    restDelay = 0;
     apply();
     saveAfterPaint();
   }
