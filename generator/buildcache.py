@@ -85,6 +85,22 @@ def card_key(source: CardSource) -> str:
     return h.hexdigest()
 
 
+def _read_cache(path: Path, name: str, consequence: str) -> dict:
+    """The pickled dict at ``path``, or ``{}`` when there is none, it is over
+    :data:`MAX_CACHE_BYTES` or it cannot be read (warned as ``name``, then ``consequence``):
+    any damage means start again, it is only a cache."""
+    try:
+        if path.stat().st_size <= MAX_CACHE_BYTES:
+            with path.open("rb") as f:
+                data = pickle.load(f)
+            return data if isinstance(data, dict) else {}
+    except FileNotFoundError:
+        pass
+    except Exception as exc:  # noqa: BLE001 - only a cache
+        log.warning("%s %s unreadable (%s); %s", name, path, type(exc).__name__, consequence)
+    return {}
+
+
 @dataclass
 class CardCache:
     """Read cards by :func:`card_key`; counts what it served and what had to be read anew."""
@@ -101,17 +117,10 @@ class CardCache:
         if docs_dir is None:
             return cls(path=None)
         path = docs_dir / CACHE_DIR / CARDS_FILE
+        data = _read_cache(path, "build cache", "reading every card")
         entries: dict[str, Bot] = {}
-        try:
-            if path.stat().st_size <= MAX_CACHE_BYTES:
-                with path.open("rb") as f:
-                    data = pickle.load(f)
-                if isinstance(data, dict) and data.get("format") == _FORMAT and isinstance(data.get("bots"), dict):
-                    entries = {k: v for k, v in data["bots"].items() if isinstance(k, str) and isinstance(v, Bot)}
-        except FileNotFoundError:
-            pass
-        except Exception as exc:  # noqa: BLE001 - any damage means: start again, it is only a cache
-            log.warning("build cache %s unreadable (%s); reading every card", path, type(exc).__name__)
+        if data.get("format") == _FORMAT and isinstance(data.get("bots"), dict):
+            entries = {k: v for k, v in data["bots"].items() if isinstance(k, str) and isinstance(v, Bot)}
         return cls(path=path, entries=entries)
 
     def get(self, key: str) -> Bot | None:
@@ -200,17 +209,10 @@ class RenderCache:
         if docs_dir is None:
             return cls(path=None)
         path = docs_dir / CACHE_DIR / PAGES_FILE
+        data = _read_cache(path, "page cache", "rendering every page")
         entries: dict[str, object] = {}
-        try:
-            if path.stat().st_size <= MAX_CACHE_BYTES:
-                with path.open("rb") as f:
-                    data = pickle.load(f)
-                if isinstance(data, dict) and data.get("version") == render_version() and isinstance(data.get("pages"), dict):
-                    entries = data["pages"]
-        except FileNotFoundError:
-            pass
-        except Exception as exc:  # noqa: BLE001 - only a cache
-            log.warning("page cache %s unreadable (%s); rendering every page", path, type(exc).__name__)
+        if data.get("version") == render_version() and isinstance(data.get("pages"), dict):
+            entries = data["pages"]
         return cls(path=path, entries=entries)
 
     @staticmethod

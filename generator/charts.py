@@ -38,6 +38,7 @@ from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from .buildcache import file_digest
 from .style import FONT_FAMILY, clean_text, mpl_style
 
 __all__ = ["Chart", "MAX_BINS", "bar_chart", "bin_edges", "histogram", "line_chart"]
@@ -169,13 +170,6 @@ def _code_version() -> str:
     return h.hexdigest()
 
 
-def _file_digest(path: Path) -> str | None:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return None
-
-
 @contextmanager
 def drawn_once(record: Path) -> Iterator[None]:
     """Within this block a chart is not drawn again when ``record`` (a JSON file) says the same
@@ -206,14 +200,14 @@ def _draw_schemes(out: Path, draw: Callable[..., None], *args: object, **kwargs:
         inputs = json.dumps([draw.__name__, args, kwargs, _code_version()], default=_plain, sort_keys=True)
         key = hashlib.sha256(inputs.encode("utf-8")).hexdigest()
         entry = memo["old"].get(str(out))
-        if isinstance(entry, dict) and entry.get("key") == key and entry.get("files") == {str(p): _file_digest(p) for p in paths}:
+        if isinstance(entry, dict) and entry.get("key") == key and entry.get("files") == {str(p): file_digest(p) for p in paths}:
             memo["new"][str(out)] = entry
             return
     for ink, path in _schemes(out):
         with mpl_style(_rc(ink)):
             draw(path, *args, ink=ink, **kwargs)
     if memo is not None:
-        memo["new"][str(out)] = {"key": key, "files": {str(p): _file_digest(p) for p in paths}}
+        memo["new"][str(out)] = {"key": key, "files": {str(p): file_digest(p) for p in paths}}
 
 
 def _plain(value: object) -> object:
