@@ -41,7 +41,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from .buildcache import file_digest
 from .style import FONT_FAMILY, clean_text, mpl_style
 
-__all__ = ["Chart", "MAX_BINS", "bar_chart", "bin_edges", "histogram", "line_chart"]
+__all__ = ["Chart", "ChartJob", "MAX_BINS", "bar_chart", "bin_edges", "deferred", "draw_jobs", "histogram", "line_chart"]
 
 ACCENT = "#4c8df6"  # 3.4:1 on white, 5.1:1 on Material's slate: bars read in both schemes
 WIDTH_IN = 5.2  # inches at 100 dpi: 520 px wide; on a 390 px phone 12 pt text stays about 11 px
@@ -170,6 +170,44 @@ def _code_version() -> str:
     return h.hexdigest()
 
 
+@dataclass(frozen=True)
+class ChartJob:
+    """One chart to draw later, elsewhere (:func:`deferred`, :func:`draw_jobs`): where, with which
+    drawing function of this module (by name, so the job pickles to another process), from what."""
+
+    out: Path
+    draw: str
+    args: tuple
+    kwargs: dict
+
+
+#: While :func:`deferred` is active: the charts asked for, to draw with :func:`draw_jobs`.
+_deferred: list[ChartJob] | None = None
+
+
+@contextmanager
+def deferred() -> Iterator[list[ChartJob]]:
+    """Within this block a chart function draws nothing: it checks its input and returns its
+    :class:`Chart` (the numbers, which do not depend on the drawing) as always, and the drawing
+    is added to the list this yields, for :func:`draw_jobs` to draw (the build draws them in its
+    drawing process, beside the pages, instead of on the way to MkDocs)."""
+    global _deferred
+    jobs: list[ChartJob] = []
+    _deferred = jobs
+    try:
+        yield jobs
+    finally:
+        _deferred = None
+
+
+def draw_jobs(jobs: Sequence[ChartJob], *, record: Path) -> None:
+    """Draw ``jobs`` (from :func:`deferred`) as the chart functions would have, within
+    :func:`drawn_once` of ``record``: a chart drawn before from the same numbers is not drawn again."""
+    with drawn_once(record):
+        for job in jobs:
+            _draw_schemes(job.out, _DRAWERS[job.draw], *job.args, **job.kwargs)
+
+
 @contextmanager
 def drawn_once(record: Path) -> Iterator[None]:
     """Within this block a chart is not drawn again when ``record`` (a JSON file) says the same
@@ -194,6 +232,9 @@ def drawn_once(record: Path) -> Iterator[None]:
 def _draw_schemes(out: Path, draw: Callable[..., None], *args: object, **kwargs: object) -> None:
     """``draw(path, *args, ink=..., **kwargs)`` for each scheme under its style, unless
     :func:`drawn_once` knows these exact inputs were drawn there already."""
+    if _deferred is not None:
+        _deferred.append(ChartJob(out, draw.__name__, args, kwargs))
+        return
     memo, key = _memo, None
     paths = [p for _, p in _schemes(out)]
     if memo is not None:
@@ -337,3 +378,7 @@ def _line(out: Path, title: str, names: list[str], numbers: list[float], *, ylab
     _value_axis(ax, horizontal=False, ink=ink)
     ax.set_ylabel(ylabel)
     _save(fig, out, title)
+
+
+#: The drawing functions a :class:`ChartJob` names.
+_DRAWERS: dict[str, Callable[..., None]] = {f.__name__: f for f in (_bars, _histogram, _line)}

@@ -5,12 +5,14 @@ Each stage is its own module; this one only wires them and times them:
 1. :func:`generator.normalise.normalise_snapshot` reads the
    :class:`~generator.snapshot.Snapshot`, taking cards whose bytes did not
    change from the build cache (:mod:`generator.buildcache`, ``docs/.cache/``);
-2. a drawing process starts on :func:`generator.thumbnails.draw_thumbnails`
-   (1200x630 cards, redrawn only when a bot changes), while
+2. a drawing process starts on the statistics charts
+   (:func:`generator.render.draw_charts`, needed before MkDocs runs), then on
+   :func:`generator.thumbnails.draw_thumbnails` (1200x630 cards, redrawn only
+   when a bot changes), while
 3. :func:`copy_avatars` copies cached avatars (never fetched; the gallery's
    cards and the pages show them),
-   :func:`generator.render.render_docs` writes pages, data and charts (a
-   file already holding the same bytes is left alone), and
+   :func:`generator.render.render_docs` writes pages and data (a file
+   already holding the same bytes is left alone), and
 4. MkDocs renders ``docs/`` into the output folder, strictly, leaving out
    the image folders (:data:`LINKED`), which
 5. :func:`link_images` hard-links into the site once both are done.
@@ -37,7 +39,7 @@ import shutil
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -153,16 +155,23 @@ def build(
     day = snap.date(report.bots)
     trends = history.load(settings.cards)
     with ProcessPoolExecutor(max_workers=1) as drawer:
+        # The statistics charts first (MkDocs needs them, ~5 s whatever the snapshot's size), then
+        # the thumbnails (linked in after MkDocs): the pages are rendered meanwhile, in this process.
+        charting = drawer.submit(render.draw_charts, render.chart_jobs(bots=report.bots, docs_dir=docs), docs)
         drawing = drawer.submit(_draw_images, report.bots, docs, snap.avatars_dir, drawing_jobs(jobs))
+        charts_drawn = _waited(report, "waiting for charts", charting.result)
         with report.stage("pages"):
             pages = buildcache.RenderCache.load(docs)
-            _render(report, docs=docs, images=expected, settings=settings, day=day, trends=trends, cache=pages)
+            _render(report, docs=docs, images=expected, settings=settings, day=day, trends=trends, cache=pages,
+                    charts_drawn=charts_drawn)  # fmt: skip
         with report.stage("mkdocs"):
             report.mkdocs_skipped = not run_mkdocs_if_changed(
                 docs_dir=docs, out_dir=out_dir, settings=settings, build_day=day, exclude=LINKED
             )
         with report.stage("waiting for images"):
             drawn = drawing.result()
+    charted = charting.result()
+    report.seconds["charts (overlapped)"], report.cpu["charts (overlapped)"] = charted["seconds"], charted["cpu"]
     report.seconds["images (overlapped)"] = drawn["seconds"]
     report.cpu["images (overlapped)"] = drawn["cpu"]
     report.seconds["images wall"] = time.perf_counter() - started
@@ -170,7 +179,8 @@ def build(
     final = images_for(thumbs=thumbs, avatars=avatars)
     if final != expected:  # a thumbnail failed: no page may point at it
         with report.stage("pages again"):
-            _render(report, docs=docs, images=final, settings=settings, day=day, trends=trends, cache=pages)
+            _render(report, docs=docs, images=final, settings=settings, day=day, trends=trends, cache=pages,
+                    charts_drawn=charts_drawn)  # fmt: skip
         with report.stage("mkdocs again"):
             run_mkdocs_if_changed(docs_dir=docs, out_dir=out_dir, settings=settings, build_day=day, exclude=LINKED)
     with report.stage("link images"):
@@ -179,6 +189,20 @@ def build(
         cache.save()
         pages.save()
     return report
+
+
+def _waited(report: BuildReport, stage: str, wait: Callable[[], object]) -> Callable[[], object]:
+    """``wait``, adding the wall and CPU seconds it takes to ``report``'s ``stage`` (inside another stage)."""
+
+    def timed() -> object:
+        start, cpu = time.perf_counter(), time.process_time()
+        try:
+            return wait()
+        finally:
+            report.seconds[stage] = report.seconds.get(stage, 0.0) + time.perf_counter() - start
+            report.cpu[stage] = report.cpu.get(stage, 0.0) + time.process_time() - cpu
+
+    return timed
 
 
 def drawing_jobs(jobs: int | None) -> int:
@@ -219,6 +243,7 @@ def _render(
     day: str | None,
     trends: Mapping[str, history.Trend],
     cache: buildcache.RenderCache | None = None,
+    charts_drawn: Callable[[], object] | None = None,
 ) -> None:
     writer = render.Writer(docs)
     hits, misses = (cache.hits, cache.misses) if cache is not None else (0, 0)
@@ -231,6 +256,7 @@ def _render(
         trends=trends,
         writer=writer,
         cache=cache,
+        charts_drawn=charts_drawn,
     )
     report.pages_written = writer.written
     if cache is not None:

@@ -100,14 +100,15 @@ def test_rebuilds_redo_only_what_changed_and_match_a_build_without_cache(cards, 
     assert tree(site) == before_site
 
     # A page edited or deleted by hand is written again, from the cache (its inputs did not change),
-    # and so is a chart: the site-wide files are rendered again when a file they drew is not theirs.
+    # and so is a chart: the drawing process redraws a chart whose file is not what it drew, before
+    # the site-wide files are checked, so no page needs rendering for it.
     (docs / "bots/getfiscal.md").write_text("edited", encoding="utf-8")
     (docs / "accounts/getfiscal.md").unlink()
     chart = next((docs / "statistics").glob("*.svg"))
     chart.write_text("<svg/>", encoding="utf-8")
     mended = build(cards=[cards], out_dir=site, jobs=1, docs_dir=docs)
     assert (mended.cards_read, mended.pages_written) == (0, 2) and tree(docs) == before_docs  # the chart: redrawn
-    assert mended.pages_rendered == 1  # the site-wide files (the statistics redrew the chart); no page
+    assert mended.pages_rendered == 0  # the chart was redrawn from its memo, the statistics page is cached
     assert mended.mkdocs_skipped and tree(site) == before_site  # docs/ was mended before MkDocs would read it
 
     # 2. One card changed: only it is read again, only its pages are rendered again (and the
@@ -302,3 +303,35 @@ def test_mkdocs_key_covers_every_input_mkdocs_reads(tmp_path, monkeypatch):
     assert key() == now
     monkeypatch.setattr(buildcache, "code_version", lambda: "other code")
     assert key() != now
+
+
+def test_charts_drawn_in_another_process_make_the_same_files_and_are_not_redrawn(cards, tmp_path):
+    """The build draws the statistics charts in its drawing process (``chart_jobs`` then
+    ``draw_charts``) while this one renders the pages without drawing them: the files are byte for
+    byte those of charts drawn inline, and a second run draws nothing (the charts' memo hits)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    bots = normalise.normalise_paths([cards], jobs=1)
+    images = render.Images(thumbs={}, avatars={})
+    inline, apart = tmp_path / "inline", tmp_path / "apart"
+    render.render_docs(bots=bots, docs_dir=inline, images=images, snapshot_day="2024-01-01")
+    jobs = render.chart_jobs(bots=bots, docs_dir=apart)
+    assert len(jobs) >= 8 and all(j.out.parent == apart / "statistics" for j in jobs)
+    assert not (apart / "statistics").exists()  # listed, not drawn
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        drawing = pool.submit(render.draw_charts, jobs, apart)
+        waited = []
+        render.render_docs(bots=bots, docs_dir=apart, images=images, snapshot_day="2024-01-01",
+                           charts_drawn=lambda: waited.append(drawing.result()))  # fmt: skip
+    assert len(waited) == 1 and waited[0]["seconds"] > 0
+    assert tree(apart) == tree(inline)
+    assert len(list((apart / "statistics").glob("*.svg"))) == 2 * len(jobs)
+
+    stamp = {p.name: p.stat().st_mtime_ns for p in (apart / "statistics").glob("*.svg")}
+    render.draw_charts(render.chart_jobs(bots=bots, docs_dir=apart), apart)
+    assert {p.name: p.stat().st_mtime_ns for p in (apart / "statistics").glob("*.svg")} == stamp  # none redrawn
+    (apart / "statistics" / "eras.dark.svg").write_text("<svg/>", encoding="utf-8")
+    render.draw_charts(render.chart_jobs(bots=bots, docs_dir=apart), apart)  # not what was drawn: redrawn
+    assert tree(apart) == tree(inline)
+    assert {p.name for p in (apart / "statistics").glob("*.svg") if p.stat().st_mtime_ns != stamp[p.name]} == {
+        "eras.svg", "eras.dark.svg"}  # fmt: skip

@@ -41,13 +41,13 @@ from .gallery import SORTS, SortKey, gallery_files, gallery_page, sort_bots
 from .accounts_index import accounts_index_page
 from .pages import Face, Images, _account_page, _bot_page, face, user_for
 from .quality import write_quality
-from .statistics import Cell, Section, write_statistics
+from .statistics import Cell, Section, chart_jobs, draw_charts, write_statistics
 from .writer import GENERATED, HANDLE_RE, Writer, account_path, bot_path, clear_generated
 
 __all__ = [
     "CSV_FIELDS", "FEED_SIZE", "GENERATED", "HANDLE_RE", "SORTS", "Cell", "Face", "Images", "Section",
-    "SortKey", "Writer", "account_path", "bot_path", "bots_csv", "bots_json", "clean", "clear_generated",
-    "csv_cell", "environment", "face", "feed_json", "front_matter", "http_url", "one_line", "render_docs",
+    "SortKey", "Writer", "account_path", "bot_path", "bots_csv", "bots_json", "chart_jobs", "clean", "clear_generated",
+    "csv_cell", "draw_charts", "environment", "face", "feed_json", "front_matter", "http_url", "one_line", "render_docs",
     "snapshot_date", "sort_bots", "user_for", "write_statistics",
 ]  # fmt: skip
 
@@ -62,6 +62,7 @@ def render_docs(
     trends: Mapping[str, Trend] | None = None,
     writer: Writer | None = None,
     cache: RenderCache | None = None,
+    charts_drawn: Callable[[], object] | None = None,
 ) -> list[Path]:
     """Write every generated page and data file into ``docs_dir``; return the paths written.
 
@@ -76,6 +77,11 @@ def render_docs(
 
     ``cache`` (:class:`generator.buildcache.RenderCache`): pages whose inputs are unchanged are
     taken from it instead of rendered; the files written are the same with or without it.
+
+    ``charts_drawn``: the statistics charts are drawn elsewhere (the build draws :func:`chart_jobs`
+    with :func:`draw_charts` in its drawing process while this renders the pages); called before the
+    site-wide files are written (whose cache entry checks the charts' bytes), it returns once they
+    are drawn. Without it the charts are drawn here.
 
     ``bots`` must have valid, distinct names (the caller drops the others and
     reports them). Raises :class:`OutputCollisionError` when two bots or two
@@ -120,10 +126,12 @@ def render_docs(
         paths.append(writer.write("bots.json", bots_json(bots), owner="bots.json"))
         paths.append(writer.write("bots.csv", bots_csv(bots), owner="bots.csv"))
         paths.append(writer.write("feed.json", feed_json(bots, site_url=site_url), owner="feed.json"))
-        paths.extend(write_statistics(bots=bots, writer=writer, snapshot_date=day))
+        paths.extend(write_statistics(bots=bots, writer=writer, snapshot_date=day, draw=charts_drawn is None))
         paths.append(write_quality(bots=bots, writer=writer, snapshot_date=day))
         return paths
 
+    if charts_drawn is not None:
+        charts_drawn()
     written.extend(_unit(cache, writer, f"{site_key}:site-wide", site_wide))
     writer.prune()  # pages of bots and accounts that are gone
     return written

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,7 +15,7 @@ from .escape import _num, environment, front_matter
 from .writer import Writer
 
 if TYPE_CHECKING:
-    from ..charts import Chart
+    from ..charts import Chart, ChartJob
 
 #: What :func:`generator.charts.drawn_once` keeps of the charts drawn, in ``docs/.cache/``.
 CHARTS_FILE = "charts.json"
@@ -60,85 +61,129 @@ def _table_section(sid: str, title: str, headers: tuple[str, str], items: Sequen
     return Section(sid, title, None, headers, tuple((Cell(k), Cell(_num(v))) for k, v in items), note)
 
 
-def write_statistics(*, bots: Sequence[Bot], writer: Writer, snapshot_date: str | None) -> list[Path]:
-    """Draw the statistics charts (SVG) and write ``statistics/index.md`` with a table per chart."""
+def chart_jobs(*, bots: Sequence[Bot], docs_dir: Path) -> list[ChartJob]:
+    """The charts :func:`write_statistics` would draw into ``docs_dir`` for ``bots``, not drawn:
+    for :func:`draw_charts` to draw in another process while the pages are rendered."""
     from .. import charts
 
+    with charts.deferred() as jobs:
+        _sections(bots, svg=lambda sid: docs_dir / f"statistics/{sid}.svg")
+    return jobs
+
+
+def draw_charts(jobs: Sequence[ChartJob], docs_dir: Path) -> dict[str, float]:
+    """Draw :func:`chart_jobs`' ``jobs`` into ``docs_dir`` (those drawn before from the same
+    numbers are left alone, :func:`generator.charts.drawn_once`); the wall and CPU seconds taken."""
+    from .. import charts
+
+    start, cpu = time.perf_counter(), time.process_time()
+    charts.draw_jobs(jobs, record=docs_dir / CACHE_DIR / CHARTS_FILE)
+    return {"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu}
+
+
+def write_statistics(
+    *, bots: Sequence[Bot], writer: Writer, snapshot_date: str | None, draw: bool = True
+) -> list[Path]:
+    """Draw the statistics charts (SVG) and write ``statistics/index.md`` with a table per chart.
+
+    ``draw=False``: the charts' files are claimed but not drawn, since :func:`draw_charts` draws
+    them (the page is the same: its tables hold the numbers, which do not depend on the drawing).
+    """
+    from .. import charts
+
+    drawn: list[Path] = []
+
     def svg(sid: str) -> Path:
-        writer.claim(f"statistics/{sid}{charts.DARK_SUFFIX}", owner=f"the {sid} chart (dark scheme)")
-        return writer.claim(f"statistics/{sid}.svg", owner=f"the {sid} chart")
+        drawn.append(writer.claim(f"statistics/{sid}{charts.DARK_SUFFIX}", owner=f"the {sid} chart (dark scheme)"))
+        drawn.append(writer.claim(f"statistics/{sid}.svg", owner=f"the {sid} chart"))
+        return drawn[-1]
 
-    with charts.drawn_once(writer.docs_dir / CACHE_DIR / CHARTS_FILE):
-        t = stats.totals(bots)
-        totals = [
-            ("Bots", t.bots),
-            ("Single-account bots", t.single),
-            ("Cyborgs", t.cyborgs),
-            ("Accounts", t.accounts),
-            ("Tweets downloaded", t.tweets_downloaded),
-            ("Tweets kept", t.tweets_kept),
-            ("Downloads (Hub)", t.downloads),
-            ("Likes (Hub)", t.likes),
-            ("Bots with generated samples", t.with_samples),
-        ]
-        hub_note = (
-            "No bot in the snapshot has figures from the Hub (downloads, likes): they are unknown."
-            if not t.with_downloads
-            else f"Hub figures (downloads, likes) are known for {t.with_downloads:,} of {t.bots:,} bots."
-            if t.with_downloads < t.bots
-            else ""
-        )
-        sections: list[Section] = []
-        kept = [v for b in bots if (v := b.totals["tweets_kept"]) is not None]
-        shares = [s for b in bots if (s := stats.shares(b))]
-        readable = f"{len(kept):,} bots with readable counts."
-        if kept:
-            edges = charts.bin_edges(max(kept), step=KEPT_BIN)  # bounded, however large a count
-            chart = charts.histogram(out=svg("tweets-kept"), title="Tweets kept per bot", values=kept, bins=edges,
-                                     xlabel="Tweets kept")  # fmt: skip
-            sections.append(_chart_section(chart, sid="tweets-kept", label_header="Tweets kept", note=readable))
-        pct_edges = list(range(0, 101, SHARE_BIN))
-        for sid, title, values in (
-            ("retweet-share", "Share of retweets", [s.retweets * 100 for s in shares]),
-            ("short-share", "Share of short tweets", [s.short * 100 for s in shares]),
-        ):
-            if values:
-                label = "% of tweets downloaded"
-                chart = charts.histogram(out=svg(sid), title=title, values=values, bins=pct_edges, xlabel=label)
-                sections.append(_chart_section(chart, sid=sid, label_header=label, note=f"{len(values):,} bots."))
-        months = stats.per_month(bots)
-        if months:
-            chart = charts.line_chart(out=svg("per-month"), title="Bots created per month",
-                                      labels=[m for m, _ in months], values=[c for _, c in months], ylabel="bots")  # fmt: skip
-            sections.append(_chart_section(chart, sid="per-month", label_header="Month",
-                                           note="Created: the Hub's date, else the date in the card's thumbnail URL."))  # fmt: skip
-
-        def bars(sid: str, title: str, items: Sequence[tuple[str, int]], *, xlabel: str, header: str,
-                 link: str | None = None) -> None:  # fmt: skip
-            if items:
-                chart = charts.bar_chart(out=svg(sid), title=title, labels=[k for k, _ in items],
-                                         values=[v for _, v in items], xlabel=xlabel, horizontal=True)  # fmt: skip
-                sections.append(_chart_section(chart, sid=sid, label_header=header, link=link))
-
-        for key, label in (("downloads", "downloads"), ("likes", "likes"), ("tweets_kept", "tweets kept")):
-            top = [(b.name, v) for b, v in stats.top(bots, key=key)]  # type: ignore[arg-type]
-            bars(f"top-{key.replace('_', '-')}", f"Top {stats.TOP_N} by {label}", top, xlabel=label, header="Bot", link="bots")
-        bars("cyborg-accounts", "Accounts most often combined in cyborgs",
-             [(f"@{h}", c) for h, c in stats.cyborg_partners(bots)], xlabel="cyborgs", header="Account", link="accounts")  # fmt: skip
-        bars("eras", "Card template eras", stats.eras(bots), xlabel="bots", header="Era")
-        q = stats.quality(bots)
-        bars("quality", "Data quality", [
-            ("With a problem", q.with_problems),
-            ("Counts unreadable", q.unknown_counts),
-            ("Columns not mapped", q.unmapped_columns),
-            ("Unknown template", q.unknown_era),
-            ("No Hub metadata", q.no_hub_meta),
-        ], xlabel="bots", header="Of the bots")  # fmt: skip
-        sections.append(_table_section("problems", "Most frequent problems", ("Problem", "Bots"), q.problems,
-                                       "What the normaliser could not read, as each bot page reports it."))  # fmt: skip
+    if draw:
+        with charts.drawn_once(writer.docs_dir / CACHE_DIR / CHARTS_FILE):
+            totals, hub_note, sections = _sections(bots, svg=svg)
+    else:
+        with charts.deferred():
+            totals, hub_note, sections = _sections(bots, svg=svg)
     page = environment().get_template("statistics.md.j2").render(
         totals=totals, sections=sections, snapshot_date=snapshot_date, hub_note=hub_note
     )
     meta = {"title": "Statistics", "search": {"exclude": True}, "hide": ["navigation"]}
     path = writer.write("statistics/index.md", front_matter(meta) + page, owner="the statistics page")
-    return [path, *sorted((writer.docs_dir / "statistics").glob("*.svg"))]
+    return [path, *sorted(drawn)]
+
+
+def _sections(
+    bots: Sequence[Bot], *, svg: Callable[[str], Path]
+) -> tuple[list[tuple[str, int | None]], str, list[Section]]:
+    """The totals, the note on Hub figures and the sections of the statistics page; each chart is
+    drawn (or, within :func:`generator.charts.deferred`, listed) to ``svg(its id)``."""
+    from .. import charts
+
+    t = stats.totals(bots)
+    totals = [
+        ("Bots", t.bots),
+        ("Single-account bots", t.single),
+        ("Cyborgs", t.cyborgs),
+        ("Accounts", t.accounts),
+        ("Tweets downloaded", t.tweets_downloaded),
+        ("Tweets kept", t.tweets_kept),
+        ("Downloads (Hub)", t.downloads),
+        ("Likes (Hub)", t.likes),
+        ("Bots with generated samples", t.with_samples),
+    ]
+    hub_note = (
+        "No bot in the snapshot has figures from the Hub (downloads, likes): they are unknown."
+        if not t.with_downloads
+        else f"Hub figures (downloads, likes) are known for {t.with_downloads:,} of {t.bots:,} bots."
+        if t.with_downloads < t.bots
+        else ""
+    )
+    sections: list[Section] = []
+    kept = [v for b in bots if (v := b.totals["tweets_kept"]) is not None]
+    shares = [s for b in bots if (s := stats.shares(b))]
+    readable = f"{len(kept):,} bots with readable counts."
+    if kept:
+        edges = charts.bin_edges(max(kept), step=KEPT_BIN)  # bounded, however large a count
+        chart = charts.histogram(out=svg("tweets-kept"), title="Tweets kept per bot", values=kept, bins=edges,
+                                 xlabel="Tweets kept")  # fmt: skip
+        sections.append(_chart_section(chart, sid="tweets-kept", label_header="Tweets kept", note=readable))
+    pct_edges = list(range(0, 101, SHARE_BIN))
+    for sid, title, values in (
+        ("retweet-share", "Share of retweets", [s.retweets * 100 for s in shares]),
+        ("short-share", "Share of short tweets", [s.short * 100 for s in shares]),
+    ):
+        if values:
+            label = "% of tweets downloaded"
+            chart = charts.histogram(out=svg(sid), title=title, values=values, bins=pct_edges, xlabel=label)
+            sections.append(_chart_section(chart, sid=sid, label_header=label, note=f"{len(values):,} bots."))
+    months = stats.per_month(bots)
+    if months:
+        chart = charts.line_chart(out=svg("per-month"), title="Bots created per month",
+                                  labels=[m for m, _ in months], values=[c for _, c in months], ylabel="bots")  # fmt: skip
+        sections.append(_chart_section(chart, sid="per-month", label_header="Month",
+                                       note="Created: the Hub's date, else the date in the card's thumbnail URL."))  # fmt: skip
+
+    def bars(sid: str, title: str, items: Sequence[tuple[str, int]], *, xlabel: str, header: str,
+             link: str | None = None) -> None:  # fmt: skip
+        if items:
+            chart = charts.bar_chart(out=svg(sid), title=title, labels=[k for k, _ in items],
+                                     values=[v for _, v in items], xlabel=xlabel, horizontal=True)  # fmt: skip
+            sections.append(_chart_section(chart, sid=sid, label_header=header, link=link))
+
+    for key, label in (("downloads", "downloads"), ("likes", "likes"), ("tweets_kept", "tweets kept")):
+        top = [(b.name, v) for b, v in stats.top(bots, key=key)]  # type: ignore[arg-type]
+        bars(f"top-{key.replace('_', '-')}", f"Top {stats.TOP_N} by {label}", top, xlabel=label, header="Bot", link="bots")
+    bars("cyborg-accounts", "Accounts most often combined in cyborgs",
+         [(f"@{h}", c) for h, c in stats.cyborg_partners(bots)], xlabel="cyborgs", header="Account", link="accounts")  # fmt: skip
+    bars("eras", "Card template eras", stats.eras(bots), xlabel="bots", header="Era")
+    q = stats.quality(bots)
+    bars("quality", "Data quality", [
+        ("With a problem", q.with_problems),
+        ("Counts unreadable", q.unknown_counts),
+        ("Columns not mapped", q.unmapped_columns),
+        ("Unknown template", q.unknown_era),
+        ("No Hub metadata", q.no_hub_meta),
+    ], xlabel="bots", header="Of the bots")  # fmt: skip
+    sections.append(_table_section("problems", "Most frequent problems", ("Problem", "Bots"), q.problems,
+                                   "What the normaliser could not read, as each bot page reports it."))  # fmt: skip
+    return totals, hub_note, sections
