@@ -463,6 +463,93 @@ def test_cards_the_script_builds_are_the_cards_the_page_serves(browser, served_s
     context.close()
 
 
+#: Each card's markup, as the served-cards test compares it (lazy or eager, an avatar is the same image).
+_OUTER = "cs => cs.map(c => c.outerHTML.replaceAll(' data-src=', ' src=').replaceAll(' loading=\"lazy\"', ''))"
+
+
+def _with_words(page, served: int) -> None:
+    """Gives every other bot past the first ``served`` some opening words (the extras file), so cards
+    rewritten in place gain and lose them; the served cards keep what the page has (none)."""
+    import json
+
+    from generator.render.gallery import DATA_FILE, EXTRAS_FILE
+
+    def data(route):
+        body = json.loads(route.fetch().text())
+        extras = json.loads(route.fetch(url=route.request.url.replace(DATA_FILE, EXTRAS_FILE).split("?")[0]).text())
+        extras["say"] = [f"I am {n}" if i >= served and i % 2 else "" for i, n in enumerate(body["name"])]
+        body["extras"] = f"{EXTRAS_FILE}?v=words"
+        page.route(f"**/{EXTRAS_FILE}?v=words", lambda r: r.fulfill(body=json.dumps(extras), content_type="application/json"))
+        route.fulfill(body=json.dumps(body), content_type="application/json")
+
+    page.route(f"**/{DATA_FILE}?*", data)
+
+
+def test_cards_rewritten_in_place_are_the_cards_built_for_their_bots(browser, served_site):
+    """A keystroke rewrites the cards already in the list (gallery.js `fill`) instead of putting in new
+    ones: after a sequence of keys, erasing, a filter and Back, every card (its link, faces, avatars,
+    names, highlights, date, words, badge and figures) must be exactly the card built at once for the
+    same view, and clearing the search must give back the served cards byte for byte."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    served = page.request.get(served_site).text()
+    expected_served = page.evaluate(
+        f"html => ({_OUTER})([...new DOMParser().parseFromString(html, 'text/html').querySelectorAll('.ht-card')])", served
+    )
+    _with_words(page, SERVED_CARDS)
+    page.goto(served_site)
+    page.wait_for_selector("#ht-gallery[data-ready]", state="attached")
+    page.focus(SEARCH)
+    page.wait_for_selector("#ht-gallery[data-fuzzy]", state="attached")
+    search = page.locator(SEARCH)
+    search.press_sequentially("alex", delay=20)
+    for _ in range(3):
+        page.keyboard.press("Backspace")
+    search.press_sequentially("nn", delay=20)  # "ann"
+    settled(page)
+    typed = page.eval_on_selector_all(".ht-card", _OUTER)
+    page.select_option("select[name=kind]", "cyborg")
+    settled(page)
+    cyborgs = page.eval_on_selector_all(".ht-card", _OUTER)
+    page.go_back()
+    page.wait_for_function("!location.search.includes('kind=')")
+    settled(page)
+    back = page.eval_on_selector_all(".ht-card", _OUTER)
+    page.fill(SEARCH, "")
+    settled(page)
+    cleared = page.eval_on_selector_all(".ht-card", _OUTER)
+
+    def built(path: str) -> list[str]:
+        """The cards of ``path`` in a page served without cards: every one built by the script at once."""
+        fresh = context.new_page()
+
+        def no_cards(r):
+            response = r.fetch()
+            r.fulfill(response=response, body=re.sub(r'<li class="ht-card">.*?</li>\n?', "", response.text()))
+
+        fresh.route(re.compile(r".*/(\?.*)?$"), no_cards)
+        _with_words(fresh, SERVED_CARDS)
+        fresh.goto(served_site + path)
+        fresh.wait_for_selector("#ht-gallery[data-ready]", state="attached")
+        settled(fresh)
+        cards = fresh.eval_on_selector_all(".ht-card", _OUTER)
+        fresh.close()
+        return cards
+
+    ann = built("?search=ann")
+    assert typed == ann and back == ann
+    assert cyborgs == built("?search=ann&kind=cyborg") and cyborgs != ann
+    # The rewritten cards went through every optional part: words or none, a date or none, a bot or a cyborg.
+    assert any("ht-card__say" in c for c in ann) and any("ht-card__say" not in c for c in ann)
+    assert any("<time" not in c for c in ann) and any("CYBORG" in c for c in ann) and any(">BOT<" in c for c in ann)
+    assert any("<mark>" in c for c in ann)
+    assert cleared == expected_served and "<mark>" not in "".join(cleared)
+    context.close()
+    assert not errors
+
+
 def test_without_its_data_file_the_gallery_says_so_and_keeps_its_first_page(browser, served_site):
     context = browser.new_context(viewport={"width": 1366, "height": 900})
     page = context.new_page()

@@ -85,12 +85,11 @@
         year = years[c] || (years[c] = String(new Date(c * DAY).getUTCFullYear()));
       }
       var item = {
-        id: i, el: null, nameEl: null, handleEl: null, slot: null, imgs: null, rank: i,
+        id: i, rank: i,
         displayName: data.dn[i] || name, name: null, slug: name, handles: null, text: null, words: null, s: data.s[i],
         kind: data.kinds[data.k[i]], accounts: n, n: n >= 4 ? "4" : String(n), era: data.eras[data.e[i]], year: year,
         d: data.d[i], l: data.l[i], c: c, u: data.u[i], t: data.t[i], r: data.r[i],
-        say: null, avatars: null, faces: data.f[i],
-        hl: "", figure: null, keys: null,
+        say: null, avatars: null, faces: data.f[i], keys: null,
       };
       item.keys = ["=" + item.kind, "=" + item.n, "=" + item.era, "=" + year];
       out[i] = item;
@@ -151,7 +150,6 @@
     }
     a.appendChild(sub);
     if (item.say) a.appendChild(el("span", "ht-card__say", item.say));
-    if (extrasUrl && !extras) { item.awaitsExtras = true; loadExtras(); }
     var meta = el("span", "ht-card__meta");
     meta.appendChild(el("span", "ht-badge ht-badge--" + item.kind, item.kind === "cyborg" ? "CYBORG" : "BOT"));
     meta.appendChild(document.createTextNode((item.accounts > 1 ? " " + item.accounts + " accounts" : "") + " "));
@@ -198,27 +196,125 @@
         items.forEach(function (item, i) {
           item.say = data.say[i];
           item.avatars = data.a[i];
-          if (!item.awaitsExtras) return;
-          item.awaitsExtras = false;
-          var a = item.el.firstChild;
-          if (item.say) a.insertBefore(el("span", "ht-card__say", item.say), a.querySelector(".ht-card__meta"));
-          faces(item).forEach(function (f, j) { if (f[2]) a.firstChild.children[j].appendChild(avatar(f[2])); });
         });
+        // The cards filled before it came get their words and avatars (the served ones have them).
+        slots.concat(spare).forEach(function (slot) { if (!slot.extras) fill(slot, slot.item, true); });
       })
       .catch(function (e) { if (window.console) console.error("gallery: " + e.message); }) // the cards work without
       .then(function () { extrasLoading = false; if (!extras) extrasUrl = null; pending(); });
   }
-  /* Gives `item` its element: the server-rendered card of the first page, else a new one. */
-  function adopt(item, li) {
-    item.el = li;
-    item.nameEl = li.querySelector(".ht-card__name");
-    item.handleEl = li.querySelector(".ht-card__handle");
-    item.slot = li.querySelector(".ht-f");
-    item.imgs = li.querySelectorAll("img[data-src]");
+  /* A card element of the list (a slot) and the parts of it a change writes.
+   * A slot shows one item; given another, it is rewritten in place (text,
+   * attributes, the faces and optional parts added or taken out where the
+   * two differ), not replaced: a keystroke then restyles, lays out and paints
+   * only what changed on the cards the screen shows, and builds no nodes.
+   * The result is the markup buildCard makes for that item (a browser test
+   * compares them). */
+  function Slot(li, item, withExtras) {
+    var a = li.firstElementChild, sub = a.querySelector(".ht-card__sub"), meta = a.querySelector(".ht-card__meta");
+    this.li = li;
+    this.a = a;
+    this.top = a.firstElementChild;
+    this.name = a.querySelector(".ht-card__name");
+    this.sub = sub;
+    this.handle = sub.firstElementChild;
+    this.time = sub.querySelector(".ht-u");
+    this.say = a.querySelector(".ht-card__say");
+    this.meta = meta;
+    this.badge = meta.firstElementChild;
+    this.accounts = this.badge.nextSibling; // the text node " N accounts " (or " ")
+    this.d = meta.querySelector(".ht-d");
+    this.l = meta.querySelector(".ht-l");
+    this.f = meta.querySelector(".ht-f");
+    // The served cards past the first few carry their avatars as data-src: given when first shown.
+    var lazy = li.querySelectorAll("img[data-src]");
+    this.lazy = lazy.length ? lazy : null;
+    this.item = item;
+    this.extras = withExtras; // it shows the item's words and avatars (else they come with the extras file)
+    this.hl = null; // the query its name and handle are highlighted for
+    this.figure = null; // the sort its figure is written for
   }
-  function card(item) {
-    if (!item.el) adopt(item, buildCard(item));
-    return item.el;
+  function setText(e, text) {
+    if (e.textContent !== text) e.textContent = text;
+  }
+  function setAttr(e, name, value) {
+    if (e.getAttribute(name) !== value) e.setAttribute(name, value);
+  }
+  /* A new slot for `item` (built with buildCard, or a spare one filled again). */
+  function take(item) {
+    var slot = spare.pop();
+    if (slot) fill(slot, item);
+    else slot = new Slot(buildCard(item), item, !extrasUrl || !!extras);
+    if (!slot.extras) loadExtras();
+    return slot;
+  }
+  /* Rewrites `slot` to show `item`, writing only what differs (`force`: even if it shows it already). */
+  function fill(slot, item, force) {
+    if (slot.item === item && !force) return;
+    if (slot.item !== item) {
+      slot.item = item;
+      slot.hl = null;
+      slot.figure = null;
+      slot.lazy = null;
+    }
+    slot.extras = !extrasUrl || !!extras;
+    if (!slot.extras) loadExtras();
+    setAttr(slot.a, "href", "bots/" + item.slug + "/");
+    fillFaces(slot.top, item);
+    if (item.u !== null) {
+      var t = slot.time;
+      if (!t) {
+        t = slot.time = el("time", "ht-u");
+        t.setAttribute("datetime", "");
+        t.setAttribute("title", "Updated on the Hub");
+        slot.sub.appendChild(t);
+      }
+      setText(t, shortDate(item.u));
+      setAttr(t, "datetime", new Date(item.u * DAY).toISOString().slice(0, 10));
+    } else if (slot.time) {
+      slot.time.remove();
+      slot.time = null;
+    }
+    if (item.say) {
+      if (!slot.say) slot.say = slot.a.insertBefore(el("span", "ht-card__say"), slot.meta);
+      setText(slot.say, item.say);
+    } else if (slot.say) {
+      slot.say.remove();
+      slot.say = null;
+    }
+    setAttr(slot.badge, "class", "ht-badge ht-badge--" + item.kind);
+    setText(slot.badge, item.kind === "cyborg" ? "CYBORG" : "BOT");
+    var accounts = (item.accounts > 1 ? " " + item.accounts + " accounts" : "") + " ";
+    if (slot.accounts.nodeValue !== accounts) slot.accounts.nodeValue = accounts;
+    setText(slot.d, "↓ " + countText(item.d));
+    setText(slot.l, "♥ " + countText(item.l));
+  }
+  /* The faces of `item` in a card's band: its colours, each face's colour, initials and avatar, "+N". */
+  function fillFaces(top, item) {
+    var fs = faces(item);
+    setAttr(top, "style", "--a:" + fs[0][0] + ";--b:" + fs[fs.length - 1][0]);
+    var kids = top.children;
+    for (var j = 0; j < fs.length; j++) {
+      var face = kids[j];
+      if (!face || face.classList.contains("ht-face--more")) face = top.insertBefore(el("span", "ht-face"), face || null);
+      setAttr(face, "style", "--ht-face:" + fs[j][0]);
+      var text = face.firstChild && face.firstChild.nodeType === 3 ? face.firstChild : null;
+      if (text && fs[j][1]) {
+        if (text.nodeValue !== fs[j][1]) text.nodeValue = fs[j][1];
+      } else if (text) {
+        text.remove();
+      } else if (fs[j][1]) {
+        face.insertBefore(document.createTextNode(fs[j][1]), face.firstChild);
+      }
+      var img = face.lastElementChild, src = fs[j][2];
+      if (img && img.getAttribute("src") !== src) { img.remove(); img = null; }
+      if (src && !img) face.appendChild(avatar(src));
+    }
+    while (kids.length > fs.length && !kids[fs.length].classList.contains("ht-face--more")) kids[fs.length].remove();
+    var more = item.accounts > fs.length ? "+" + (item.accounts - fs.length) : null, last = kids[fs.length];
+    if (more && last) setText(last, more);
+    else if (more) top.appendChild(el("span", "ht-face ht-face--more", more));
+    else if (last) last.remove();
   }
 
   // --- The query ------------------------------------------------------------
@@ -411,10 +507,10 @@
       default: return "";
     }
   }
-  function setFigure(item, key) {
-    if (!item.slot || item.figure === key) return;
-    item.slot.textContent = figureText(item, key);
-    item.figure = key;
+  function setFigure(slot, key) {
+    if (slot.figure === key) return;
+    setText(slot.f, figureText(slot.item, key));
+    slot.figure = key;
   }
 
   /* Marks every occurrence of the query words in `text`, as DOM nodes. */
@@ -439,16 +535,17 @@
     });
     if (pos < text.length) el.appendChild(document.createTextNode(text.slice(pos)));
   }
-  function highlight(item, words, key) {
-    if (item.hl === key) return;
+  function highlight(slot, words, key) {
+    if (slot.hl === key) return;
+    var item = slot.item;
     if (words.length) {
-      marked(item.nameEl, item.displayName, words);
-      marked(item.handleEl, "@" + item.slug, words);
+      marked(slot.name, item.displayName, words);
+      marked(slot.handle, "@" + item.slug, words);
     } else {
-      item.nameEl.textContent = item.displayName;
-      item.handleEl.textContent = "@" + item.slug;
+      setText(slot.name, item.displayName);
+      setText(slot.handle, "@" + item.slug);
     }
-    item.hl = key;
+    slot.hl = key;
   }
 
   // --- Applying the state ---------------------------------------------------
@@ -478,7 +575,8 @@
 
   // --- The cards on the page: the ones on screen at once, the rest after the paint
 
-  var current = []; // the items whose cards are in the list, in order
+  var slots = []; // the cards in the list, in order: slots[k].item is the k-th item shown
+  var spare = []; // cards taken out of the list (fewer shown), to be filled again
   var rest = null; // the cards still to add after the paint, and how to prepare them
 
   /* How many cards, from the first, reach the bottom of the screen, plus a
@@ -496,33 +594,42 @@
     var rows = Math.ceil(Math.max(0, window.innerHeight - listBox.top) / Math.max(1, step)) + 1;
     return Math.max(cols, cols * rows);
   }
-  function prepare(item, hlKey, words, sort) {
-    card(item);
-    if (item.imgs) {
-      for (var m = 0; m < item.imgs.length; m++) item.imgs[m].src = item.imgs[m].getAttribute("data-src");
-      item.imgs = null;
+  function prepare(slot, item, hlKey, words, sort) {
+    fill(slot, item);
+    if (slot.lazy) {
+      // The avatar as buildCard makes it (a card then has one markup, however it came to show it).
+      for (var m = 0; m < slot.lazy.length; m++) slot.lazy[m].replaceWith(avatar(slot.lazy[m].getAttribute("data-src")));
+      slot.lazy = null;
     }
-    setFigure(item, sort);
-    highlight(item, words, hlKey);
-    return item.el;
+    setFigure(slot, sort);
+    highlight(slot, words, hlKey);
   }
   /* Puts `shown` in the list: the first `first` cards now, the others in a
-   * task after the next paint (cancelled by a newer change). Cards already in
-   * place at the start of the list stay (Show more only appends). */
+   * task after the next paint (cancelled by a newer change). The cards
+   * already in the list are rewritten in place; cards already showing the
+   * right items at the start of the list stay as they are (Show more only
+   * appends). */
   function show(shown, first, hlKey, words, sort) {
     var keep = 0;
-    while (keep < current.length && keep < shown.length && current[keep] === shown[keep]) keep++;
+    while (keep < slots.length && keep < shown.length && slots[keep].item === shown[keep]) keep++;
     first = Math.max(first, keep);
-    for (var i = 0; i < keep; i++) prepare(shown[i], hlKey, words, sort);
-    var frag = document.createDocumentFragment();
-    for (i = keep; i < first; i++) frag.appendChild(prepare(shown[i], hlKey, words, sort));
-    if (keep === 0) {
-      list.replaceChildren(frag);
-    } else {
-      while (list.children.length > keep) list.lastElementChild.remove();
-      list.appendChild(frag);
+    while (slots.length > first) {
+      var out = slots.pop();
+      out.li.remove();
+      spare.push(out);
     }
-    current = shown.slice(0, first);
+    var frag = null;
+    for (var i = 0; i < first; i++) {
+      if (i < slots.length) {
+        prepare(slots[i], shown[i], hlKey, words, sort);
+      } else {
+        var slot = take(shown[i]);
+        prepare(slot, shown[i], hlKey, words, sort);
+        slots.push(slot);
+        (frag || (frag = document.createDocumentFragment())).appendChild(slot.li);
+      }
+    }
+    if (frag) list.appendChild(frag);
     if (first < shown.length) {
       var r = rest = { shown: shown, hlKey: hlKey, words: words, sort: sort, timer: 0 };
       var delay = restDelay;
@@ -538,9 +645,13 @@
     rest = null;
     pending();
     var frag = document.createDocumentFragment();
-    for (var i = current.length; i < r.shown.length; i++) frag.appendChild(prepare(r.shown[i], r.hlKey, r.words, r.sort));
+    for (var i = slots.length; i < r.shown.length; i++) {
+      var slot = take(r.shown[i]);
+      prepare(slot, r.shown[i], r.hlKey, r.words, r.sort);
+      slots.push(slot);
+      frag.appendChild(slot.li);
+    }
     list.appendChild(frag);
-    current = r.shown;
     if (restoredAt === null) watchMore(); // is "Show more" in reach now that they are all in place?
   }
 
@@ -771,8 +882,7 @@
     for (var i = 0; i < served.length && i < items.length; i++) {
       var handle = served[i].querySelector(".ht-card__handle");
       if (!handle || handle.textContent !== "@" + items[i].slug) break;
-      adopt(items[i], served[i]);
-      current.push(items[i]);
+      slots.push(new Slot(served[i], items[i], true));
     }
     restore();
     if (document.activeElement === input) loadMini();
