@@ -103,6 +103,33 @@ def test_unchanged_bots_are_not_redrawn_and_changed_ones_are(tmp_path):
     assert all(os.stat(paths[n]).st_mtime_ns == old for n in paths if n != "dril")
 
 
+def test_pngs_are_made_durable_at_once_before_the_manifest_names_them(tmp_path, monkeypatch):
+    """No fsync a thumbnail (they cost ~0.5 ms of CPU each in a build): one os.sync after every
+    PNG is written and before the manifest, so a crash never leaves a manifest naming a torn PNG."""
+    from generator import files
+
+    events = []
+    real_write = files.atomic_write
+    monkeypatch.setattr(os, "fsync", lambda fd: events.append(("fsync", None)))
+    monkeypatch.setattr(os, "sync", lambda: events.append(("sync", None)))
+
+    def write(path, data, *, sync=True):
+        events.append(("write", Path(path).name))
+        real_write(path, data, sync=sync)
+
+    monkeypatch.setattr(thumbnails.stage, "atomic_write", write)
+    monkeypatch.setattr(files, "atomic_write", write)
+    paths = draw_thumbnails(_bots(), out_dir=tmp_path, jobs=1)
+    kinds = [kind for kind, _ in events]
+    pngs = [i for i, (kind, name) in enumerate(events) if kind == "write" and name.endswith(".png")]
+    assert len(pngs) == len(paths) == 4 and kinds.count("sync") == 1
+    assert max(pngs) < kinds.index("sync") < events.index(("write", thumbnails.MANIFEST))
+    assert kinds.count("fsync") == 1 and kinds.index("fsync") > events.index(("write", thumbnails.MANIFEST))  # the manifest's own
+    events.clear()
+    assert draw_thumbnails(_bots(), out_dir=tmp_path, jobs=1) == paths  # nothing drawn: nothing to sync
+    assert [kind for kind, _ in events] == ["write", "fsync"]
+
+
 def test_missing_png_is_redrawn_and_departed_bots_are_removed(tmp_path):
     bots = _bots()
     paths = draw_thumbnails(bots, out_dir=tmp_path, jobs=1)
