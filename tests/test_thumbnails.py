@@ -334,19 +334,24 @@ def test_glyph_and_layout_caches_stay_within_their_bounds(monkeypatch):
     monkeypatch.setattr(canvas, "MAX_CACHED_GLYPHS", 50)
     monkeypatch.setattr(canvas, "MAX_CACHED_LAYOUTS", 5)
     monkeypatch.setattr(canvas, "MAX_CACHED_GLYPH_METRICS", 20)
+    monkeypatch.setattr(canvas, "MAX_PAIRS_A_STYLE", 30)
     canvas._Renderer._glyphs.clear()
     canvas._Renderer._layouts.clear()
     canvas._Renderer._glyph_metrics.clear()
+    canvas._Renderer._pairs.clear()
     canvas._metrics.cache_clear()
+    longest = max((s for card in _shortcut_cards() for s in (card.title, card.handle, card.id, card.prompt)), key=len)
     with thumbnails.mpl_style():
         for card in _shortcut_cards():
             thumbnails._draw(card)
             assert len(canvas._Renderer._glyphs) <= 50 and len(canvas._Renderer._layouts) <= 5
             assert 0 < len(canvas._Renderer._glyph_metrics) <= 20
+            assert all(len(pairs) <= 30 + 2 * len(longest) for pairs in canvas._Renderer._pairs.values())  # + one string's
     assert canvas._metrics.cache_info().maxsize == canvas.MAX_CACHED_METRICS
     canvas._Renderer._glyphs.clear()
     canvas._Renderer._layouts.clear()
     canvas._Renderer._glyph_metrics.clear()
+    canvas._Renderer._pairs.clear()
     canvas._metrics.cache_clear()
 
 
@@ -406,7 +411,9 @@ def test_handles_ids_and_counts_laid_out_from_pairs_are_laid_out_as_matplotlib_d
         *(f"@{corpus._handle(rng, taken)}" for _ in range(20)),
         *(f"huggingtweets/{corpus._handle(rng, taken)}-{corpus._handle(rng, taken)}" for _ in range(20)),
         *(f"{rng.randint(0, 10**7):,}" for _ in range(20)),
-        *("".join(rng.choice(chars) for _ in range(rng.randint(2, 40))) for _ in range(40)),
+        *("".join(rng.choice(chars) for _ in range(rng.randint(1, 40))) for _ in range(60)),
+        *corpus._NAMES, "Sam García & Łukasz Ñandú", "Mr. \"Quotes\" & 50% off!", "  a  b  ", "T", "AV Ta. Wo", "C++ fan",
+        "1,222 of 3,120 tweets kept for training", "My dream is", "huggingtweets gallery",
     ]  # fmt: skip
     paired = 0
     with thumbnails.mpl_style():
@@ -417,14 +424,17 @@ def test_handles_ids_and_counts_laid_out_from_pairs_are_laid_out_as_matplotlib_d
             for s in strings:
                 got = renderer._paired_layout(s, prop)
                 if got is None:
-                    flags = get_hinting_flag()  # only a string with a ligature ("fi", "ff") is refused
-                    assert any(len(font._layout(s[i : i + 2], flags=flags)) < 2 for i in range(len(s) - 1)), s
+                    flags = get_hinting_flag()  # only a string with a ligature ("fi", "ff") or other characters is refused
+                    assert not canvas.PAIRED_CHARS.issuperset(s) or any(
+                        len(font._layout(s[i : i + 2], flags=flags)) < 2 for i in range(len(s) - 1)
+                    ), s
                     continue
                 paired += 1
                 real = [(i.ft_object.fname, i.glyph_index, i.x, i.y) for i in font._layout(s, flags=get_hinting_flag())]
                 assert [(ft.fname, g, x, y) for ft, g, x, y in got] == real, (s, px, weight)
-            assert renderer._paired_layout("office", prop) is None and renderer._paired_layout("é@", prop) is None
-    assert paired > 0.9 * len(strings) * 4
+            assert renderer._paired_layout("office", prop) is None and renderer._paired_layout("山@", prop) is None
+            assert renderer._paired_layout("e\u0301", prop) is None  # a combining mark: HarfBuzz's own layout
+    assert paired > 0.9 * sum(map(canvas.PAIRED_CHARS.issuperset, strings)) * 4
     assert len(canvas._Renderer._pairs) <= canvas.MAX_PAIR_STYLES
 
 
@@ -530,3 +540,40 @@ def test_text_without_artists_lands_where_matplotlibs_text_does(monkeypatch):
                 op = canvas._TextOp(300.3, 200.7, "Tyg ÅV 山田 عربي", 37.5, canvas.INK, "bold", ha, va)
                 ours = pixels(lambda r: op.draw(fig, r))
                 assert ours.any() and (ours == pixels(real_text)).all(), (ha, va)
+
+
+def test_pairs_learnt_from_a_whole_string_are_the_pairs_laid_out_alone(monkeypatch):
+    """:meth:`_Renderer._learn_pairs` takes every pair of a new string from one layout of the
+    string: each is what laying the pair out alone gives (glyph and pen, the same floats), for
+    every pair of printable ASCII and, sampled, of the rest of :data:`PAIRED_CHARS`; a string with
+    a ligature learns its pairs one by one."""
+    import random
+
+    from matplotlib.backends.backend_agg import get_hinting_flag
+
+    from generator.thumbnails import canvas
+
+    rng = random.Random(14)
+    chars = sorted(canvas.PAIRED_CHARS)
+    ascii_chars = [c for c in chars if c < "\x7f"]
+    assert len(ascii_chars) == 95 and "Ł" in chars and "ñ" in chars
+    strings = ["".join(a + b for b in ascii_chars) for a in ascii_chars]
+    strings += ["".join(a + b for b in rng.sample(chars, 24)) for a in chars if a >= "\x7f"]
+    flags = get_hinting_flag()
+    monkeypatch.setattr(canvas, "MAX_PAIRS_A_STYLE", 10**6)  # all of them at once
+    with thumbnails.mpl_style():
+        renderer = canvas._measuring_figure().canvas.get_renderer()
+        for px, weight in ((26, "normal"), (44, "bold")):
+            prop = canvas._font(px, weight)
+            font = renderer._prepare_font(prop)
+            learnt: dict[str, tuple] = {}
+            for s in strings:
+                renderer._learn_pairs(s, prop, learnt)
+            assert len(learnt) > 95 * 95 + len(chars)
+            for pair, got in learnt.items():
+                alone = font._layout(pair, flags=flags)
+                if len(alone) < len(pair):
+                    assert got == (), pair  # a ligature ("fi"): never put together
+                    continue
+                want = (alone[-1].ft_object.fname, alone[-1].glyph_index, alone[-1].x)
+                assert (got[0].fname, got[1], got[2]) == want, (pair, px, weight)

@@ -42,10 +42,13 @@ MAX_CACHED_GLYPH_METRICS = 40_000
 #: Measured strings (width, height, descent per string, size and weight) a drawing process keeps.
 MAX_CACHED_METRICS = 8_192
 #: Characters whose layout is put together from the layouts of their pairs (:meth:`_Renderer._paired_layout`):
-#: what handles, repo ids and counts are written in.
-PAIRED_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-@/,")
-#: Text styles (size and weight) whose pairs a drawing process keeps (each at most 65 x 65 pairs).
+#: printable ASCII (handles, repo ids, counts, most names and prompts) and the Latin letters of
+#: Latin-1 and Latin Extended-A (García, Łukasz), all drawn from the first font, DejaVu Sans.
+PAIRED_CHARS = frozenset(map(chr, range(0x20, 0x7F))) | frozenset(map(chr, range(0xC0, 0x180)))
+#: Text styles (size and weight) whose pairs a drawing process keeps.
 MAX_PAIR_STYLES = 64
+#: Pairs of characters (and single characters) a style keeps (~3 MB); a style past it starts again.
+MAX_PAIRS_A_STYLE = 16_384
 #: zlib level of the photo PNGs (Pillow's encoder; level 6 takes twice as long for 3% fewer bytes).
 PNG_LEVEL = 4
 #: zlib-ng level of the palette PNGs. On our cards (one measurement, 60 cards): level 3 17.7 KiB in
@@ -222,42 +225,66 @@ class _Renderer(RendererAgg):
         return items
 
     def _paired_layout(self, s: str, prop: FontProperties) -> tuple | None:
-        """The layout of a string of :data:`PAIRED_CHARS` (handles, repo ids, counts: new on
+        """The layout of a string of :data:`PAIRED_CHARS` (handles, repo ids, counts, names: new on
         every card) put together from the layouts of its pairs of characters, or None.
 
-        Laying out costs ~40 µs a character (FreeType loads and hints each glyph, HarfBuzz
-        shapes). These characters take no ligature or mark from each other in our fonts, only a
-        kerning between neighbours, so a glyph's pen is the previous glyph's plus where the second
-        glyph of their two-character layout stands: the same floats. A pair that shapes into one
-        glyph (a ligature, such as "fi") sends the whole string to the real layout. Tests compare
-        the two on every pair and many strings.
+        Laying out costs ~80 µs a call and ~25 µs a character (FreeType loads and hints each
+        glyph, HarfBuzz shapes). These characters take no ligature or mark from each other in our
+        fonts, only a kerning between neighbours, so a glyph's pen is the previous glyph's plus
+        where the second glyph of their two-character layout stands: the same floats (multiples
+        of 1/64). A string with pairs not seen yet is laid out once, whole, and every pair is
+        learnt from it (:meth:`_learn_pairs`); a pair that shapes into one glyph (a ligature, such
+        as "fi") sends the whole string to the real layout. Tests compare the two on every pair
+        and many strings.
         """
-        if len(s) < 2 or not PAIRED_CHARS.issuperset(s):
+        if not s or not PAIRED_CHARS.issuperset(s):
             return None
         pairs = self._pairs.get(prop)
         if pairs is None:
             if len(self._pairs) >= MAX_PAIR_STYLES:
                 self._pairs.clear()
             pairs = self._pairs[prop.copy()] = {}
-        out = []
-        x = 0.0
-        for i in range(len(s)):
-            pair = s[i - 1 : i + 1] if i else s[0]
-            known = pairs.get(pair)
-            if known is None:
-                font = self._prepare_font(prop)
-                laid = font._layout(pair, flags=get_hinting_flag())
-                if len(laid) != len(pair):  # shaped into one glyph: not put together from pairs
-                    known = pairs[pair] = ()
-                else:
-                    last = laid[-1]
-                    known = pairs[pair] = (last.ft_object, last.glyph_index, last.x)
-            if not known:
+        for attempt in range(2):
+            out = []
+            x = 0.0
+            for i in range(len(s)):
+                known = pairs.get(s[i - 1 : i + 1] if i else s[0])
+                if not known:
+                    break
+                ft, index, dx = known
+                x += dx
+                out.append((ft, index, x, 0.0))
+            else:
+                return tuple(out)
+            if known is not None or attempt:  # a ligature
                 return None
-            ft, index, dx = known
-            x += dx
-            out.append((ft, index, x, 0.0))
-        return tuple(out)
+            self._learn_pairs(s, prop, pairs)
+        return None
+
+    def _learn_pairs(self, s: str, prop: FontProperties, pairs: dict[str, tuple]) -> None:
+        """Put the pairs of ``s`` not known yet into ``pairs``: from one layout of the whole string
+        (a pair's second glyph stands where the string's glyph stands past the first's pen),
+        or, when the string has fewer glyphs than characters (a ligature), each pair laid out alone."""
+        if len(pairs) >= MAX_PAIRS_A_STYLE:
+            pairs.clear()
+        font = self._prepare_font(prop)
+        flags = get_hinting_flag()
+        laid = font._layout(s, flags=flags)
+        if len(laid) == len(s):
+            for i, item in enumerate(laid):
+                key = s[i - 1 : i + 1] if i else s[0]
+                if key not in pairs:
+                    pairs[key] = (item.ft_object, item.glyph_index, item.x - laid[i - 1].x if i else item.x)
+            return
+        for i in range(len(s)):
+            key = s[i - 1 : i + 1] if i else s[0]
+            if key not in pairs:
+                alone = font._layout(key, flags=flags)
+                if len(alone) != len(key):  # shaped into one glyph: not put together from pairs
+                    pairs[key] = ()
+                else:
+                    last = alone[-1]
+                    pairs[key] = (last.ft_object, last.glyph_index, last.x)
 
     def measure(self, s: str, prop: FontProperties) -> tuple[float, float, float]:
         """(width, height, descent) in pixels: what :meth:`RendererAgg.get_text_width_height_descent`
