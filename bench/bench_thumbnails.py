@@ -88,7 +88,7 @@ def _split(bots: list) -> None:
     cards = [_card(b, None, None) for b in bots]
     warm, cards = cards[:SPLIT_WARM_UP], cards[SPLIT_WARM_UP:]
     spent = dict.fromkeys(("layout", "rasterise", "palette", "png", "measuring text"), 0.0)
-    real_draw, real_indices, real_png = canvas._Canvas._draw, canvas._changed_indices, canvas._palette_png
+    real_draw, real_indices, real_png = canvas._Canvas._draw, canvas._changed_rows, canvas._palette_png
     real_measure = canvas._Renderer.measure
     mark = [0.0]
 
@@ -104,7 +104,7 @@ def _split(bots: list) -> None:
         return wrapper
 
     canvas._Canvas._draw = timed("rasterise", real_draw, layout=True)
-    canvas._changed_indices = timed("palette", real_indices)
+    canvas._changed_rows = timed("palette", real_indices)
     canvas._palette_png = timed("png", real_png)
     canvas._Renderer.measure = timed("measuring text", real_measure)
     try:
@@ -119,7 +119,7 @@ def _split(bots: list) -> None:
                 draw._draw(card)
             total = time.process_time() - start
     finally:
-        canvas._Canvas._draw, canvas._changed_indices, canvas._palette_png = real_draw, real_indices, real_png
+        canvas._Canvas._draw, canvas._changed_rows, canvas._palette_png = real_draw, real_indices, real_png
         canvas._Renderer.measure = real_measure
     parts = ", ".join(f"{k} {v / len(cards) * 1000:.1f}" for k, v in spent.items())
     print(

@@ -356,13 +356,13 @@ def test_glyph_and_layout_caches_stay_within_their_bounds(monkeypatch):
 
 
 def test_only_what_a_card_changed_is_looked_up_in_the_palette_with_the_same_indices(monkeypatch):
-    """:func:`_changed_indices` (the background's indices where a card left the background as it
-    was, bands of rows looked up elsewhere) gives every pixel the index the whole lookup gives."""
+    """:func:`_changed_rows` (the background's indices where a card left the background as it
+    was, the pixels that differ looked up) gives every pixel the index the whole lookup gives,
+    in PNG rows of filter type 0; a card that changed nothing is the background's rows."""
     import numpy as np
 
     from generator.thumbnails import canvas
 
-    assert canvas.HEIGHT % canvas.PALETTE_BAND == 0
     looked_up = []
     real = canvas._indices
 
@@ -387,9 +387,12 @@ def test_only_what_a_card_changed_is_looked_up_in_the_palette_with_the_same_indi
             looked_up.clear()
             with monkeypatch.context() as m:
                 m.setattr(canvas, "_indices", spy)
-                changed = canvas._changed_indices(grabbed[0], background)
-            assert (changed == real(grabbed[0])).all(), card.id
-            assert 0 < sum(looked_up) < grabbed[0].size * 0.7, card.id  # the untouched rest is not looked up
+                rows = canvas._changed_rows(grabbed[0], background)
+            assert rows.shape == (canvas.HEIGHT, canvas.WIDTH + 1) and not rows[:, 0].any()
+            assert (rows[:, 1:] == real(grabbed[0])).all(), card.id
+            assert 0 < sum(looked_up) < grabbed[0].size * 0.3, card.id  # the untouched rest is not looked up
+        unchanged = canvas._changed_rows(background[0].copy(), background)
+        assert (unchanged == background[1]).all() and unchanged is not background[1]
 
 
 def test_handles_ids_and_counts_laid_out_from_pairs_are_laid_out_as_matplotlib_does():
