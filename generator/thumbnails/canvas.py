@@ -51,10 +51,11 @@ MAX_PAIR_STYLES = 64
 MAX_PAIRS_A_STYLE = 16_384
 #: zlib level of the photo PNGs (Pillow's encoder; level 6 takes twice as long for 3% fewer bytes).
 PNG_LEVEL = 4
-#: zlib-ng level of the palette PNGs. On our cards (one measurement, 60 cards): level 3 17.7 KiB in
-#: 0.8 ms, 4 17.5 KiB in 1.0 ms, 5 16.4 KiB in 1.3 ms, 6 16.3 KiB in 1.6 ms, 7 16.8 KiB in 2.9 ms;
-#: zlib's own level 4 17.7 KiB in 5.3 ms (Pillow's PNG at level 4: 18.5 KiB).
-PALETTE_PNG_LEVEL = 5
+#: zlib-ng level of the palette PNGs. On 80 corpus cards (2026-12-01, best of 3, a busy machine):
+#: level 1 26.8 KiB, 2 18.3 KiB in 0.92 ms, 3 17.9 KiB in 1.13 ms, 4 17.7 KiB in 1.46 ms, 5 16.6 KiB
+#: in 1.84 ms, 6 16.4 KiB; zlib's own level 4 17.7 KiB in ~5 ms. Level 2 halves the deflate for 10%
+#: more bytes (~35 MB more at 20,000 bots, of a 1 GB limit the site is ~300 MB under).
+PALETTE_PNG_LEVEL = 2
 
 # Palette: tweet-card neutrals, one accent per badge, one colour per count.
 INK, MUTED, FAINT, PAPER, PAGE = "#0f1419", "#536471", "#cfd9de", "#ffffff", "#eef3f7"
