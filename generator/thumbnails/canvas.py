@@ -502,6 +502,82 @@ _NO_LINE_START = frozenset("、。，．：；？！）」』】〕〉》・ー,
 _patches: dict[tuple, list[Patch]] = {}
 
 
+@cache
+def _rgba(colour: str) -> tuple[float, float, float, float]:
+    return to_rgba(colour)
+
+
+@cache
+def _shape_style(kind: str, linewidth: float | None) -> tuple[Patch, object] | None:
+    """(a prototype patch of ``kind``, its unit path) whose graphics-context settings
+    :meth:`_ShapeOp.draw` copies, made once a process under :func:`mpl_style` (whose rcParams
+    never change); None if the patch has something :meth:`_ShapeOp.draw` does not copy."""
+    proto = Rectangle((0, 0), 1, 1, linewidth=linewidth) if kind == "rect" else Circle((0, 0), 1)
+    if proto._hatch or proto.get_sketch_params() is not None or proto.get_path_effects() or proto._gapcolor is not None:
+        return None
+    return proto, proto.get_path()
+
+
+@dataclass(frozen=True)
+class _ShapeOp:
+    """A rectangle (``a, b`` its corner, ``c, d`` its width and height) or a circle (``a, b`` its
+    centre, ``c`` its radius) in pixels, filled and edged in ``color``: what a ``Rectangle`` or
+    ``Circle`` patch with an identity transform draws, without making the patch.
+
+    :meth:`Patch.draw` costs ~100 µs of Python a patch (its transform composed anew, a graphics
+    context set from a dozen properties); Agg is given here the same unit path, the same matrix
+    (the transform's product worked out: these shapes are neither rotated nor skewed, so it is
+    the scale and the offset, the same floats) and the same graphics context.
+    """
+
+    kind: str
+    a: float
+    b: float
+    c: float
+    d: float
+    color: str
+    linewidth: float | None
+
+    def artist(self) -> Patch:
+        """The patch itself (for :meth:`_Canvas._draw_reference`)."""
+        if self.kind == "rect":
+            return Rectangle((self.a, self.b), self.c, self.d, transform=IdentityTransform(), color=self.color, linewidth=self.linewidth)
+        return Circle((self.a, self.b), self.c, transform=IdentityTransform(), color=self.color)
+
+    def matrix(self) -> np.ndarray:
+        """``patch.get_transform().get_matrix()`` of the patch: for a rectangle, ``BboxTransformTo``
+        of its extents (width and height as ``x0 + w - x0``); for a circle, its radius and centre."""
+        if self.kind == "rect":
+            x0, y0 = self.a, self.b
+            return np.array([[(x0 + self.c) - x0, 0.0, x0], [0.0, (y0 + self.d) - y0, y0], [0.0, 0.0, 1.0]])
+        r = (self.c * 2) * 0.5
+        return np.array([[r, 0.0, self.a], [0.0, r, self.b], [0.0, 0.0, 1.0]])
+
+    def draw(self, renderer: RendererAgg) -> None:
+        """What ``Patch.draw`` does for this shape (``_draw_paths_with_artist_properties``, one path)."""
+        style = _shape_style(self.kind, self.linewidth)
+        if style is None:
+            self.artist().draw(renderer)
+            return
+        proto, path = style
+        rgba = _rgba(self.color)
+        gc = renderer.new_gc()
+        lw = 0 if rgba[3] == 0 or proto._linestyle == "None" else proto._linewidth
+        gc.set_linewidth(lw)
+        gc.set_capstyle(proto._capstyle)
+        gc.set_joinstyle(proto._joinstyle)
+        gc.set_antialiased(proto._antialiased)
+        gc.set_snap(proto.get_snap())
+        gc.set_alpha(None)
+        gc.set_foreground(rgba, isRGBA=True)
+        if lw > 0:
+            gc.set_dashes(*proto._dash_pattern)
+        else:
+            gc.set_dashes(0, None)
+        renderer.draw_path(gc, path, self.matrix(), rgba if rgba[3] else None)
+        gc.restore()
+
+
 #: matplotlib draws a figure's children by z-order, ties in the order of :meth:`Figure.get_children`:
 #: artists added with ``add_artist`` (our patches), then texts, then images.
 _PATCH, _TEXT, _IMAGE = 0, 1, 2
@@ -526,7 +602,7 @@ class _Canvas:
         self.photo = False  # set when a cached avatar image is drawn
         self.fixed: list[Artist] = []  # drawn the same on every card: see :meth:`background`
         self.fixed_key: str | None = None
-        self.items: list[tuple[float, int, int, Artist | _TextOp]] = []  # (z-order, group, sequence, what)
+        self.items: list[tuple[float, int, int, Artist | _TextOp | _ShapeOp]] = []  # (z-order, group, sequence, what)
         self._taken: dict[tuple, int] = {}  # patches of each kind this card took from :data:`_patches`
 
     def background(self, key: str, artists: list[Artist]) -> None:
@@ -553,22 +629,11 @@ class _Canvas:
     def rect(self, xy: tuple[float, float], w: float, h: float, *, color: str, zorder: float = 1,
              linewidth: float | None = None) -> None:  # fmt: skip
         """Draw ``Rectangle(xy, w, h, color=color, zorder=zorder, linewidth=linewidth)`` in pixels."""
-        rect = self._patch(("rect", linewidth), lambda: Rectangle((0, 0), 1, 1, transform=IdentityTransform(), linewidth=linewidth))
-        rect.set_xy(xy)
-        rect.set_width(w)
-        rect.set_height(h)
-        rect.set_color(color)
-        rect.set_zorder(zorder)
-        self.add(rect)
+        self.items.append((zorder, _PATCH, len(self.items), _ShapeOp("rect", xy[0], xy[1], w, h, color, linewidth)))
 
     def circle(self, xy: tuple[float, float], r: float, *, color: str, zorder: float) -> None:
         """Draw ``Circle(xy, r, color=color, zorder=zorder)`` in pixels."""
-        circle = self._patch(("circle",), lambda: Circle((0, 0), 1, transform=IdentityTransform()))
-        circle.set_center(xy)
-        circle.set_radius(r)
-        circle.set_color(color)
-        circle.set_zorder(zorder)
-        self.add(circle)
+        self.items.append((zorder, _PATCH, len(self.items), _ShapeOp("circle", xy[0], xy[1], r, 0.0, color, None)))
 
     def pill(self, xy: tuple[float, float], w: float, h: float, *, color: str, zorder: float) -> None:
         """Draw a ``FancyBboxPatch(xy, w, h)`` with round ends (``rounding_size`` h / 2) in pixels."""
@@ -586,7 +651,7 @@ class _Canvas:
         self.photo = True
         self.items.append((zorder, _IMAGE, len(self.items), image))
 
-    def _sorted(self) -> list[Artist | _TextOp]:
+    def _sorted(self) -> list[Artist | _TextOp | _ShapeOp]:
         return [what for *_, what in sorted(self.items, key=lambda item: item[:3])]
 
     def _draw(self) -> None:
@@ -621,7 +686,7 @@ class _Canvas:
             elif group == _IMAGE:
                 self.fig.images.append(what)
             else:
-                added.append(self.fig.add_artist(what))
+                added.append(self.fig.add_artist(what.artist() if isinstance(what, _ShapeOp) else what))
         try:
             self.fig.canvas.draw()
         finally:
