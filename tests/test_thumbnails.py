@@ -337,6 +337,7 @@ def test_glyph_and_layout_caches_stay_within_their_bounds(monkeypatch):
     monkeypatch.setattr(canvas, "MAX_PAIRS_A_STYLE", 30)
     canvas._Renderer._glyphs.clear()
     canvas._Renderer._layouts.clear()
+    canvas._Renderer._offsets.clear()
     canvas._Renderer._glyph_metrics.clear()
     canvas._Renderer._pairs.clear()
     canvas._metrics.cache_clear()
@@ -345,11 +346,13 @@ def test_glyph_and_layout_caches_stay_within_their_bounds(monkeypatch):
         for card in _shortcut_cards():
             thumbnails._draw(card)
             assert len(canvas._Renderer._glyphs) <= 50 and len(canvas._Renderer._layouts) <= 5
+            assert 0 < len(canvas._Renderer._offsets) <= 5
             assert 0 < len(canvas._Renderer._glyph_metrics) <= 20
             assert all(len(pairs) <= 30 + 2 * len(longest) for pairs in canvas._Renderer._pairs.values())  # + one string's
     assert canvas._metrics.cache_info().maxsize == canvas.MAX_CACHED_METRICS
     canvas._Renderer._glyphs.clear()
     canvas._Renderer._layouts.clear()
+    canvas._Renderer._offsets.clear()
     canvas._Renderer._glyph_metrics.clear()
     canvas._Renderer._pairs.clear()
     canvas._metrics.cache_clear()
@@ -580,3 +583,29 @@ def test_pairs_learnt_from_a_whole_string_are_the_pairs_laid_out_alone(monkeypat
                     continue
                 want = (alone[-1].ft_object.fname, alone[-1].glyph_index, alone[-1].x)
                 assert (got[0].fname, got[1], got[2]) == want, (pair, px, weight)
+
+
+def test_glyph_pens_from_whole_offsets_are_matplotlibs_at_ties_too():
+    """:meth:`_Renderer.draw_text` puts each glyph at round(64 x) plus its offset in 1/64 px, and at
+    a pen that is a tie for round() (x.5 in 1/64 px: broken to even) glyph by glyph: either way
+    the pixels matplotlib's own ``draw_text`` gives."""
+    import numpy as np
+
+    from generator.thumbnails import canvas
+
+    with thumbnails.mpl_style():
+        renderer = canvas._measuring_figure().canvas.get_renderer()
+        gc = renderer.new_gc()
+        gc.set_foreground((0.1, 0.2, 0.3, 1.0), isRGBA=True)
+        gc.set_antialiased(True)
+        for s, px in (("Sam García & @ab_9-x", 30), ("山田太郎 🦌", 22), ("office 1,234", 44)):
+            prop = canvas._font(px, "normal")
+            for x in (100.0, 100 + 1 / 128, 100 + 3 / 128, 100.3, 57 + 129 / 128):
+                for y in (300.0, 300 + 1 / 128, 300.71):
+                    drawn = []
+                    for draw in (canvas._Renderer.draw_text, canvas.RendererAgg.draw_text):
+                        renderer.clear()
+                        draw(renderer, gc, x, y, s, prop, 0)
+                        drawn.append(np.asarray(renderer.buffer_rgba()).copy())
+                    assert drawn[1].any() and (drawn[0] == drawn[1]).all(), (s, x, y)
+        assert canvas._Renderer._offsets

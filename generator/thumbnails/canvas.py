@@ -135,6 +135,9 @@ def _by_advances(s: str) -> bool:
 
 
 _IDENTITY = np.array([[0x10000, 0], [0, 0x10000]])
+#: How far from a tie (x.5) a pen in 1/64 px must be for its glyphs' pens to be its own rounded
+#: plus their offsets (:meth:`_Renderer.draw_text`): float error is ~1e-11 here.
+_NOT_A_TIE = 0.5 - 1e-6
 
 
 class _Renderer(RendererAgg):
@@ -153,6 +156,8 @@ class _Renderer(RendererAgg):
     #: bitmap, moved, so a cached bitmap is exactly what rendering the glyph again would give.
     _glyphs: dict[tuple, tuple[np.ndarray, int, int]] = {}
     _layouts: dict[tuple, tuple] = {}
+    #: The same layouts' glyphs with their offsets in whole 1/64 px (:meth:`_glyph_offsets`).
+    _offsets: dict[tuple, tuple | None] = {}
     #: style -> a character or two -> (font, glyph index, x) of the last glyph of its layout, () for a ligature.
     _pairs: dict[FontProperties, dict[str, tuple]] = {}
     #: (font file, size, dpi, glyph) -> (bottom and top of its outline box, advance), in 1/64 px.
@@ -184,15 +189,26 @@ class _Renderer(RendererAgg):
         size = prop.get_size_in_points()
         features = mtext.get_fontfeatures() if mtext is not None else None
         language = mtext.get_language() if mtext is not None else None
-        items = self._layout_items(s, prop, features, language)
-        glyphs, height = self._glyphs, int(self.height)
+        glyphs, height, dpi = self._glyphs, int(self.height), self.dpi
         placed = []  # (bitmap, left column, bottom row + 1) of each glyph with ink
-        for ft, index, dx, dy in items:
-            px, py = round(0x40 * (x + dx)), round(0x40 * (self.height - y + dy))  # FreeType's y is upwards
-            gkey = (ft.fname, size, self.dpi, index, px & 63, py & 63)
+        # FreeType's pen in 1/64 px, y upwards: round(64 * (x + dx)) for each glyph. A layout's
+        # offsets are whole 1/64ths, so that is round(64 * x) plus the glyph's offset, unless 64 * x
+        # is (within float error) a tie, which round() breaks to even: then glyph by glyph.
+        X, Y = 0x40 * x, 0x40 * (self.height - y)
+        rx, ry = round(X), round(Y)
+        offsets = self._glyph_offsets(s, prop, features, language)
+        if offsets is not None and abs(X - rx) < _NOT_A_TIE and abs(Y - ry) < _NOT_A_TIE:
+            pens = [(ft, index, rx + kx, ry + ky) for ft, index, kx, ky in offsets]
+        else:
+            pens = [
+                (ft, index, round(0x40 * (x + dx)), round(0x40 * (self.height - y + dy)))
+                for ft, index, dx, dy in self._layout_items(s, prop, features, language)
+            ]
+        for ft, index, px, py in pens:
+            gkey = (ft.fname, size, dpi, index, px & 63, py & 63)
             cached = glyphs.get(gkey)
             if cached is None:
-                ft.set_size(size, self.dpi)
+                ft.set_size(size, dpi)
                 ft._set_transform(_IDENTITY, [px & 63, py & 63])
                 bitmap = ft._render_glyph(index, flags, RenderMode.NORMAL)
                 if len(glyphs) >= MAX_CACHED_GLYPHS:
@@ -203,6 +219,24 @@ class _Renderer(RendererAgg):
             if buffer is not None:
                 placed.append((buffer, left + (px >> 6), height - top - (py >> 6) + buffer.shape[0]))
         self._blit(placed, gc)
+
+    def _glyph_offsets(self, s: str, prop: FontProperties, features=None, language=None) -> tuple | None:  # type: ignore[no-untyped-def]
+        """(font, glyph index, x, y) of each glyph of ``s`` with x and y in whole 1/64 px (FreeType's
+        units, y upwards), or None if an offset is not a whole 1/64 px; once per string and style."""
+        key = (prop, s, features, language)
+        offsets = self._offsets.get(key, False)
+        if offsets is False:
+            offsets = []
+            for ft, index, dx, dy in self._layout_items(s, prop, features, language):
+                kx, ky = 0x40 * dx, 0x40 * dy
+                if not (kx.is_integer() and ky.is_integer()):
+                    offsets = None
+                    break
+                offsets.append((ft, index, int(kx), int(ky)))
+            if len(self._offsets) >= MAX_CACHED_LAYOUTS:
+                self._offsets.clear()
+            offsets = self._offsets[(prop.copy(), s, features, language)] = None if offsets is None else tuple(offsets)
+        return offsets
 
     def _layout_items(self, s: str, prop: FontProperties, features=None, language=None) -> tuple:  # type: ignore[no-untyped-def]
         """(font, glyph index, x, y) of each glyph of ``s``, as ``font._layout`` (which Agg's
