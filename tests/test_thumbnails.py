@@ -348,7 +348,8 @@ def test_glyph_and_layout_caches_stay_within_their_bounds(monkeypatch):
             assert len(canvas._Renderer._glyphs) <= 50 and len(canvas._Renderer._layouts) <= 5
             assert 0 < len(canvas._Renderer._offsets) <= 5
             assert 0 < len(canvas._Renderer._glyph_metrics) <= 20
-            assert all(len(pairs) <= 30 + 2 * len(longest) for pairs in canvas._Renderer._pairs.values())  # + one string's
+            most = 30 + len(canvas.PREWARM_CHARS) ** 2 + 1 + 2 * len(longest)  # the bound, then one string's (and the prewarm's)
+            assert all(len(pairs) <= most for pairs in canvas._Renderer._pairs.values())
     assert canvas._metrics.cache_info().maxsize == canvas.MAX_CACHED_METRICS
     canvas._Renderer._glyphs.clear()
     canvas._Renderer._layouts.clear()
@@ -609,3 +610,36 @@ def test_glyph_pens_from_whole_offsets_are_matplotlibs_at_ties_too():
                         drawn.append(np.asarray(renderer.buffer_rgba()).copy())
                     assert drawn[1].any() and (drawn[0] == drawn[1]).all(), (s, x, y)
         assert canvas._Renderer._offsets
+
+
+def test_the_first_handle_a_style_meets_teaches_it_every_handle_pair():
+    """The first string of :data:`PREWARM_CHARS` a style learns from also lays out a string with
+    every pair of them side by side (:func:`_all_pairs`), once: afterwards every such pair is
+    known, each what laying it out alone gives; a ligature's pairs ("fi") are never put together."""
+    from matplotlib.backends.backend_agg import get_hinting_flag
+
+    from generator.thumbnails import canvas
+
+    chars = canvas.PREWARM_CHARS
+    every = canvas._all_pairs(chars)
+    assert len(every) == len(chars) ** 2 + 1 and len({every[i : i + 2] for i in range(len(every) - 1)}) == len(chars) ** 2
+    flags = get_hinting_flag()
+    with thumbnails.mpl_style():
+        renderer = canvas._measuring_figure().canvas.get_renderer()
+        prop = canvas._font(30, "normal")
+        font = renderer._prepare_font(prop)
+        learnt: dict[str, tuple] = {}
+        renderer._learn_pairs("@ab", prop, learnt)  # too short to be worth it
+        assert canvas.PREWARM_PAIRS not in learnt
+        renderer._learn_pairs("@office-hours_2", prop, learnt)
+        assert canvas.PREWARM_PAIRS in learnt
+        for a in sorted(chars):
+            for b in sorted(chars):
+                got = learnt.get(a + b)
+                alone = font._layout(a + b, flags=flags)
+                if len(alone) < 2:
+                    assert got in (None, ()), a + b
+                    continue
+                assert got, a + b
+                assert (got[0].fname, got[1], got[2]) == (alone[-1].ft_object.fname, alone[-1].glyph_index, alone[-1].x)
+        assert learnt["fi"] == () and renderer._paired_layout("office", prop) is None

@@ -45,6 +45,12 @@ MAX_CACHED_METRICS = 8_192
 #: printable ASCII (handles, repo ids, counts, most names and prompts) and the Latin letters of
 #: Latin-1 and Latin Extended-A (García, Łukasz), all drawn from the first font, DejaVu Sans.
 PAIRED_CHARS = frozenset(map(chr, range(0x20, 0x7F))) | frozenset(map(chr, range(0xC0, 0x180)))
+#: What handles and repo ids are written in: the first such string of at least
+#: :data:`PREWARM_MIN_CHARS` a style lays out teaches it every pair of these at once (:meth:`_Renderer._learn_pairs`).
+PREWARM_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-@/. ")
+PREWARM_MIN_CHARS = 8
+#: The key in a style's pairs that says it has been taught every pair of :data:`PREWARM_CHARS`.
+PREWARM_PAIRS = "\0prewarmed"
 #: Text styles (size and weight) whose pairs a drawing process keeps.
 MAX_PAIR_STYLES = 64
 #: Pairs of characters (and single characters) a style keeps (~3 MB); a style past it starts again.
@@ -132,6 +138,30 @@ def _by_advances(s: str) -> bool:
         if not ok:
             return False
     return True
+
+
+@cache
+def _all_pairs(chars: frozenset[str]) -> str:
+    """A string in which every ordered pair of ``chars`` (a character twice included) stands
+    side by side, each once: a de Bruijn sequence of order 2, ``len(chars) ** 2 + 1`` long."""
+    alphabet = sorted(chars)
+    k = len(alphabet)
+    a = [0] * (k * 2)
+    out: list[int] = []
+
+    def db(t: int, p: int) -> None:
+        if t > 2:
+            if 2 % p == 0:
+                out.extend(a[1 : p + 1])
+        else:
+            a[t] = a[t - p]
+            db(t + 1, p)
+            for j in range(a[t - p] + 1, k):
+                a[t] = j
+                db(t + 1, t)
+
+    db(1, 1)
+    return "".join(alphabet[i] for i in out + out[:1])
 
 
 _IDENTITY = np.array([[0x10000, 0], [0, 0x10000]])
@@ -294,20 +324,25 @@ class _Renderer(RendererAgg):
         return None
 
     def _learn_pairs(self, s: str, prop: FontProperties, pairs: dict[str, tuple]) -> None:
-        """Put the pairs of ``s`` not known yet into ``pairs``: from one layout of the whole string
-        (a pair's second glyph stands where the string's glyph stands past the first's pen),
-        or, when the string has fewer glyphs than characters (a ligature), each pair laid out alone."""
+        """Put the pairs of ``s`` not known yet into ``pairs``, from one layout of the whole string:
+        a pair's second glyph stands where the string's glyph stands past the first's pen. A pair
+        with a character of a ligature (a glyph of several characters) is laid out alone. The
+        first string of handle characters a style meets also lays out :func:`_all_pairs` of
+        :data:`PREWARM_CHARS` once (~40 ms), where handles and repo ids would learn a few pairs
+        a card for hundreds of cards."""
         if len(pairs) >= MAX_PAIRS_A_STYLE:
             pairs.clear()
         font = self._prepare_font(prop)
         flags = get_hinting_flag()
-        laid = font._layout(s, flags=flags)
-        if len(laid) == len(s):
-            for i, item in enumerate(laid):
-                key = s[i - 1 : i + 1] if i else s[0]
-                if key not in pairs:
-                    pairs[key] = (item.ft_object, item.glyph_index, item.x - laid[i - 1].x if i else item.x)
-            return
+        if PREWARM_PAIRS not in pairs and len(s) >= PREWARM_MIN_CHARS and PREWARM_CHARS.issuperset(s):
+            pairs[PREWARM_PAIRS] = ()
+            self._learn_from(_all_pairs(PREWARM_CHARS), font, pairs)
+            # The pairs beside a ligature there ("ffi"): once more, each between spaces.
+            alphabet = sorted(PREWARM_CHARS)
+            missing = [a + b for a in alphabet for b in alphabet if a + b not in pairs]
+            if missing:
+                self._learn_from(" ".join(missing), font, pairs)
+        self._learn_from(s, font, pairs)
         for i in range(len(s)):
             key = s[i - 1 : i + 1] if i else s[0]
             if key not in pairs:
@@ -317,6 +352,25 @@ class _Renderer(RendererAgg):
                 else:
                     last = alone[-1]
                     pairs[key] = (last.ft_object, last.glyph_index, last.x)
+
+    @staticmethod
+    def _learn_from(text: str, font, pairs: dict[str, tuple]) -> None:  # type: ignore[no-untyped-def]
+        """The pairs of ``text`` not in ``pairs`` yet, from one layout of it, where both of a pair's
+        characters are glyphs of their own (not of a ligature)."""
+        laid = font._layout(text, flags=get_hinting_flag())
+        if "".join(item.char for item in laid) != text:  # glyphs not read as the characters in order
+            return
+        i, previous = 0, None  # the character the next glyph starts at; the glyph before, if of one character
+        for item in laid:
+            chars = item.char
+            if len(chars) == 1:
+                key = text[i - 1 : i + 1] if i else chars
+                if key not in pairs and (previous is not None or not i):
+                    pairs[key] = (item.ft_object, item.glyph_index, item.x - previous.x if i else item.x)
+                previous = item
+            else:  # a ligature: its characters' pairs are laid out alone
+                previous = None
+            i += len(chars)
 
     def measure(self, s: str, prop: FontProperties) -> tuple[float, float, float]:
         """(width, height, descent) in pixels: what :meth:`RendererAgg.get_text_width_height_descent`
