@@ -9,6 +9,7 @@ the JSON form written by ``python -m generator normalise`` and published as
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Literal
@@ -216,10 +217,12 @@ class Bot:
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON form (``normalise --out`` and ``bots.json``)."""
-        data = dataclasses.asdict(self)
+        # Field by field rather than dataclasses.asdict(self), which deep-copies every user, the Hub
+        # metadata and the samples only for them to be replaced below: half of bots.json's cost.
+        data = {name: getattr(self, name) for name in _field_names(Bot)}
         data["handles"] = list(self.handles)
-        data["users"] = [dataclasses.asdict(u) for u in self.users]
-        data["hub"] = dataclasses.asdict(self.hub)
+        data["users"] = [{name: getattr(u, name) for name in _field_names(User)} for u in self.users]
+        data["hub"] = {name: getattr(self.hub, name) for name in _field_names(HubMeta)}
         data["hub"]["tags"] = list(self.hub.tags)
         data["problems"] = list(self.problems)
         data["totals"] = self.totals
@@ -249,3 +252,10 @@ class Bot:
             source=data.get("source"),
             samples=Samples.from_dict(data["samples"]) if data.get("samples") else None,
         )
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    """The field names of a dataclass, in order (``to_dict``'s keys; every value of ``User`` and
+    ``HubMeta`` is a scalar but ``HubMeta.tags``, which ``to_dict`` turns into a list)."""
+    return tuple(f.name for f in dataclasses.fields(cls))

@@ -427,3 +427,31 @@ def test_pinned_a_lone_cjk_name_under_mojibake_is_not_silently_garbled():
     assert bot.users[0].name == "Ann Hearse"
     if bot.users[1].name != "山":  # not repaired: then it must be said to look garbled
         assert any("still looks like" in p for p in flagged), flagged
+
+
+def test_to_dict_is_the_full_deep_form_field_by_field(tmp_path):
+    """``Bot.to_dict`` (``bots.json``, ``normalise --out``) copies fields one by one instead of
+    ``dataclasses.asdict``: the same keys, order, values and JSON text as the deep copy it replaced."""
+    import dataclasses
+
+    from generator.models import Samples
+
+    def deep(bot: Bot) -> dict:
+        data = dataclasses.asdict(bot)
+        data["handles"] = list(bot.handles)
+        data["users"] = [dataclasses.asdict(u) for u in bot.users]
+        data["hub"] = dataclasses.asdict(bot.hub)
+        data["hub"]["tags"] = list(bot.hub.tags)
+        data["problems"] = list(bot.problems)
+        data["totals"] = bot.totals
+        data["samples"] = bot.samples.to_dict() if bot.samples else None
+        return data
+
+    corpus.write_snapshot(tmp_path / "cards", corpus.generate(40, seed=3), seed=3)
+    bots = normalise_paths([tmp_path / "cards", ROOT / "cards"], jobs=1)
+    said = Samples(prompt="My dream is", texts=("to fly", "🦌"), settings=(("top_p", 0.9),), generated="2024-01-02")
+    bots.append(dataclasses.replace(bots[0], samples=said))
+    assert any(b.hub.tags for b in bots) and any(len(b.users) > 1 for b in bots)
+    for bot in bots:
+        assert json.dumps(bot.to_dict(), ensure_ascii=False) == json.dumps(deep(bot), ensure_ascii=False)
+        assert Bot.from_dict(bot.to_dict()) == bot
