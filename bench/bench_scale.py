@@ -20,9 +20,12 @@ count, the home page's and the search index's bytes (raw and gzipped).
 
     .venv/bin/python bench/bench_scale.py [--n 1000,5000] [--jobs N] [--repeat K] [--keep DIR]
 
-``--repeat K`` runs the bare MkDocs build and the warm build K times, in
-turn, and prints each pair's ratio and the ratio of the medians: MkDocs alone
-varies by ~10% from run to run on this machine, more than the warm build adds.
+``--repeat K`` runs the cold build, the bare MkDocs build and the warm build
+K times, in turn (each cold build from an empty docs/ and site/), and prints
+every run's ratios, the ratio of the medians and the spread: MkDocs alone
+varies by 10-20% from run to run on this machine (64-90 s at 5,000), as much
+as the cold build adds, so one run's cold/bare ratio says little by itself.
+The first line of each kind is the first run, as without ``--repeat``.
 
 ``make bench ARGS="scale --n 20000"`` runs it through ``bench/run.py``.
 """
@@ -34,6 +37,7 @@ import gzip
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -200,11 +204,14 @@ def measure(n: int, *, work: Path, jobs: int, repeat: int = 1) -> None:
     start = time.perf_counter()
     corpus.write_snapshot(cards, corpus.generate(n, seed=11), seed=11)
     print(f"N={n:,}: wrote the synthetic snapshot in {time.perf_counter() - start:.1f} s", flush=True)
-    cold = _run("build", cards, docs, site, jobs)
-    pairs = []
-    for _ in range(repeat):  # bare, warm, bare, warm...: one pair after the other, so a slow spell hits both
-        pairs.append((_run("mkdocs", cards, docs, bare_site, jobs), _run("build", cards, docs, site, jobs)))
-    bare, warm = pairs[0]
+    runs = []
+    for i in range(repeat):  # cold, bare, warm, cold, bare, warm...: a slow spell hits all three
+        if i:
+            for folder in (docs, site, bare_site):  # each cold build from nothing
+                shutil.rmtree(folder, ignore_errors=True)
+        runs.append((_run("build", cards, docs, site, jobs), _run("mkdocs", cards, docs, bare_site, jobs),
+                     _run("build", cards, docs, site, jobs)))  # fmt: skip
+    cold, bare, warm = runs[0]
     _change_one_card(cards)
     changed = _run("build", cards, docs, site, jobs)
     print(
@@ -216,14 +223,20 @@ def measure(n: int, *, work: Path, jobs: int, repeat: int = 1) -> None:
     print(_line("warm build", warm, bare))
     print(_line("one card changed", changed, bare))
     if repeat > 1:
-        # MkDocs alone varies ~10% from one run to the next on a busy machine: each pair, and the medians.
-        for i, (b, w) in enumerate(pairs[1:], start=2):
-            print(f"  pair {i}: bare {b['wall']:.1f} s ({_stages(b)}), warm {w['wall']:.1f} s = "
-                  f"{w['wall'] / b['wall']:.2f}x ({_stages(w)})")  # fmt: skip
-        med = {k: statistics.median(p[i]["wall"] for p in pairs) for i, k in enumerate(("bare", "warm"))}
-        each = ", ".join(f"{w['wall'] / b['wall']:.2f}x" for b, w in pairs)
-        print(f"  median of {repeat} pairs: bare {med['bare']:.1f} s, warm {med['warm']:.1f} s = "
-              f"{med['warm'] / med['bare']:.2f}x; per pair {each}")  # fmt: skip
+        # MkDocs alone varies 10-20% from one run to the next: every run, the medians and the spread.
+        for i, (c, b, w) in enumerate(runs[1:], start=2):
+            print(f"  run {i}: cold {c['wall']:.1f} s = {c['wall'] / b['wall']:.2f}x ({_stages(c)}); "
+                  f"bare {b['wall']:.1f} s; warm {w['wall']:.1f} s = {w['wall'] / b['wall']:.2f}x; "
+                  f"peak RSS: tree {_mb(c['tree'])}")  # type: ignore[arg-type]  # fmt: skip
+        med = {k: statistics.median(r[i]["wall"] for r in runs) for i, k in enumerate(("cold", "bare", "warm"))}
+        for i, kind in ((0, "cold"), (2, "warm")):
+            each = [r[i]["wall"] / r[1]["wall"] for r in runs]  # type: ignore[operator]
+            print(f"  {kind}/bare over {repeat} runs: median {kind} {med[kind]:.1f} s / median bare {med['bare']:.1f} s"
+                  f" = {med[kind] / med['bare']:.2f}x; per run {', '.join(f'{x:.2f}x' for x in each)}"
+                  f" (spread {min(each):.2f}-{max(each):.2f}x)")  # fmt: skip
+        bares = [r[1]["wall"] for r in runs]
+        print(f"  bare MkDocs over {repeat} runs: {', '.join(f'{x:.1f}' for x in bares)} s "
+              f"(spread {min(bares):.1f}-{max(bares):.1f} s, {max(bares) / min(bares) - 1:.0%})")  # type: ignore[type-var,operator]  # fmt: skip
     print(f"  load average at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())} (wall ratios need a quiet machine)")
     size, files = _site_size(site)
     print(f"  site: {_mb(size)} in {files:,} files ({size / n / 1024:,.1f} KB a bot)")
@@ -238,7 +251,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", default="1000,5000", help="comma-separated bot counts (default 1000,5000; issue 14: 1000,5000,20000)")
     parser.add_argument("--jobs", type=int, default=0, help="processes for the build (default: all cores)")
-    parser.add_argument("--repeat", type=int, default=1, help="bare and warm runs, in pairs (default 1); more prints the medians")
+    parser.add_argument("--repeat", type=int, default=1, help="cold, bare and warm runs, in turn (default 1); more prints the medians and spread")
     parser.add_argument("--keep", type=Path, default=None, help="work in DIR/<N>/ and keep it (default: a temp dir)")
     args = parser.parse_args()
     sizes = [int(s.replace("_", "")) for s in args.n.split(",") if s.strip()]
