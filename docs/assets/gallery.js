@@ -496,7 +496,9 @@
     var d = new Date(days * DAY);
     return d.getUTCDate() + " " + MONTHS[d.getUTCMonth()] + " " + d.getUTCFullYear();
   }
-  function fmt(n) { return n.toLocaleString("en"); }
+  // One formatter for every figure: toLocaleString("en") makes a new one each call (~2 ms a keystroke).
+  var NUMBER = new Intl.NumberFormat("en");
+  function fmt(n) { return NUMBER.format(n); }
   function figureText(item, key) {
     switch (key) {
       case "newest": return item.c === null ? "created: unknown" : "created " + shortDate(item.c);
@@ -579,20 +581,29 @@
   var spare = []; // cards taken out of the list (fewer shown), to be filled again
   var rest = null; // the cards still to add after the paint, and how to prepare them
 
-  /* How many cards, from the first, reach the bottom of the screen, plus a
-   * row. Every card of a view has the same height (gallery.css), so this
-   * follows from the first card's box; it is read before anything on the
-   * page changes, when that costs no layout beyond the search box's. */
+  /* How many cards, from the first, reach the bottom of the screen. Every
+   * card of a view has the same height (gallery.css), so this follows from
+   * the first card's box (or, when the list is empty, from the last one
+   * seen in this view); it is read before anything on the page changes,
+   * when that costs no layout beyond the search box's. */
+  var grid = null; // the last cards' geometry: {list: the view, cols, step}
   function onScreen() {
-    var box = list.firstElementChild;
-    if (!box) return PAGE;
-    var listBox = list.getBoundingClientRect(), r = box.getBoundingClientRect();
-    var cols = Math.max(1, Math.round(listBox.width / Math.max(1, r.width)));
-    var next = box.nextElementSibling, step = r.height;
-    for (var i = 1; next && i < cols; i++) next = next.nextElementSibling;
-    if (next) step = next.getBoundingClientRect().top - r.top;
-    var rows = Math.ceil(Math.max(0, window.innerHeight - listBox.top) / Math.max(1, step)) + 1;
-    return Math.max(cols, cols * rows);
+    var listView = document.documentElement.classList.contains("ht-list");
+    var box = list.firstElementChild, listBox = list.getBoundingClientRect();
+    if (box) {
+      var r = box.getBoundingClientRect();
+      var cols = Math.max(1, Math.round(listBox.width / Math.max(1, r.width)));
+      var next = box.nextElementSibling, step = r.height;
+      for (var i = 1; next && i < cols; i++) next = next.nextElementSibling;
+      if (next) step = next.getBoundingClientRect().top - r.top;
+      else if (grid && grid.list === listView && grid.cols === cols) step = grid.step; // one row: its step is unknown here
+      grid = { list: listView, cols: cols, step: step };
+    } else if (!grid || grid.list !== listView) {
+      return PAGE;
+    }
+    // The "no bot matches" line goes when cards come back: they move up, a row at most.
+    var rows = Math.ceil(Math.max(0, window.innerHeight - listBox.top) / Math.max(1, grid.step)) + (empty.hidden ? 0 : 1);
+    return Math.max(grid.cols, grid.cols * rows);
   }
   function prepare(slot, item, hlKey, words, sort) {
     fill(slot, item);
@@ -788,6 +799,7 @@
     if (!saveTimer) saveTimer = setTimeout(function () { saveTimer = 0; saveState(); }, STATE_DELAY);
     if (restoredAt !== null && Math.abs(window.scrollY - restoredAt) > 50) { restoredAt = null; watchMore(); }
   }, { passive: true });
+  window.addEventListener("resize", function () { grid = null; }, { passive: true });
   window.addEventListener("pagehide", function () { saveState(); });
   document.addEventListener("visibilitychange", function () { if (document.hidden) saveState(); });
   list.addEventListener("click", function () { saveState(); });
