@@ -97,6 +97,7 @@ def test_a_chart_drawn_once_is_not_drawn_again_until_its_numbers_or_files_change
     saved = []
     real_save = charts._save
     monkeypatch.setattr(charts, "_save", lambda fig, out, title: (saved.append(out.name), real_save(fig, out, title)))
+    monkeypatch.setattr(charts, "RECOLOUR", False)  # both schemes drawn (recolouring: the next test)
     plain = _all(tmp_path / "plain")  # no record: every chart drawn
     record = tmp_path / "cache" / "charts.json"
     with charts.drawn_once(record):
@@ -120,3 +121,28 @@ def test_a_chart_drawn_once_is_not_drawn_again_until_its_numbers_or_files_change
     with charts.drawn_once(record):
         _all(tmp_path / "kept")
     assert len(saved) == 8
+
+
+def test_the_dark_variant_recoloured_is_the_dark_variant_drawn(tmp_path, monkeypatch):
+    """Each chart is drawn once; its dark variant is the light SVG with the ink's colour replaced,
+    byte for byte what drawing it for the dark scheme gives, for every kind of chart and label;
+    a chart whose labels hold the ink's colour code is drawn twice, so its text stays as written."""
+    from generator import charts
+
+    saved = []
+    real_save = charts._save
+    monkeypatch.setattr(charts, "_save", lambda fig, out, title: (saved.append(out.name), real_save(fig, out, title)))
+    recoloured = _all(tmp_path / "recoloured")
+    assert sorted(saved) == sorted(c.path.name for c in recoloured)  # the light ones only
+    monkeypatch.setattr(charts, "RECOLOUR", False)
+    drawn = _all(tmp_path / "drawn")
+    for a, b in zip(recoloured, drawn):
+        assert a.path.read_bytes() == b.path.read_bytes()
+        assert dark_path(a.path).read_bytes() == dark_path(b.path).read_bytes(), a.path.name
+        assert SCHEMES["dark"] in dark_path(a.path).read_text(encoding="utf-8")
+    monkeypatch.setattr(charts, "RECOLOUR", True)
+    saved.clear()
+    ink = SCHEMES["light"]
+    chart = bar_chart(out=tmp_path / "ink.svg", title="Ink", labels=[f"colour {ink}", "b"], values=[2, 1], horizontal=True)
+    assert saved == ["ink.svg", "ink.dark.svg"]
+    assert f"colour {ink}" in _texts(dark_path(chart.path))
