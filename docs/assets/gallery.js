@@ -741,7 +741,11 @@
         show(firstCards, firstCards.length, words.join(" "), words, s.sort);
         var token = completing = {};
         pending();
-        afterPaint(function () { if (completing === token) apply(false, true); });
+        afterPaint(function () {
+          if (completing !== token) return;
+          apply(false, true);
+          if (!rest && restoredAt === null) watchMore(); // the observer held back meanwhile: look again
+        });
         return;
       }
     }
@@ -876,7 +880,9 @@
   more.addEventListener("click", showMore);
   var observer = "IntersectionObserver" in window ? new IntersectionObserver(function (entries) {
     // Not while the cards below the screen are still to come: "Show more" only looks in reach.
-    if (entries[0].isIntersecting && !more.hidden && restoredAt === null && !rest) showMore();
+    // Nor while the full pass after a word's first cards is to come: until it has run, "Show more"
+    // still says what the last view had, and the screen shows only the first cards.
+    if (entries[0].isIntersecting && !more.hidden && restoredAt === null && !rest && !completing) showMore();
   }, { rootMargin: "600px" }) : null;
   function watchMore() {
     if (!observer) return;
