@@ -157,13 +157,15 @@ def build(
     with ProcessPoolExecutor(max_workers=1) as drawer:
         # The statistics charts first (MkDocs needs them, ~5 s whatever the snapshot's size), then
         # the thumbnails (linked in after MkDocs): the pages are rendered meanwhile, in this process.
-        charting = drawer.submit(render.draw_charts, render.chart_jobs(bots=report.bots, docs_dir=docs), docs)
+        # One statistics pass a build: its charts go to the drawing process, its numbers to the page.
+        statistics = render.statistics_of(bots=report.bots, docs_dir=docs)
+        charting = drawer.submit(render.draw_charts, statistics.jobs, docs)
         drawing = drawer.submit(_draw_images, report.bots, docs, snap.avatars_dir, drawing_jobs(jobs))
         charts_drawn = _waited(report, "waiting for charts", charting.result)
         with report.stage("pages"):
             pages = buildcache.RenderCache.load(docs)
             _render(report, docs=docs, images=expected, settings=settings, day=day, trends=trends, cache=pages,
-                    charts_drawn=charts_drawn)  # fmt: skip
+                    charts_drawn=charts_drawn, statistics=statistics)  # fmt: skip
         with report.stage("mkdocs"):
             report.mkdocs_skipped = not run_mkdocs_if_changed(
                 docs_dir=docs, out_dir=out_dir, settings=settings, build_day=day, exclude=LINKED
@@ -180,7 +182,7 @@ def build(
     if final != expected:  # a thumbnail failed: no page may point at it
         with report.stage("pages again"):
             _render(report, docs=docs, images=final, settings=settings, day=day, trends=trends, cache=pages,
-                    charts_drawn=charts_drawn)  # fmt: skip
+                    charts_drawn=charts_drawn, statistics=statistics)  # fmt: skip
         with report.stage("mkdocs again"):
             run_mkdocs_if_changed(docs_dir=docs, out_dir=out_dir, settings=settings, build_day=day, exclude=LINKED)
     with report.stage("link images"):
@@ -244,6 +246,7 @@ def _render(
     trends: Mapping[str, history.Trend],
     cache: buildcache.RenderCache | None = None,
     charts_drawn: Callable[[], object] | None = None,
+    statistics: render.Statistics | None = None,
 ) -> None:
     writer = render.Writer(docs)
     hits, misses = (cache.hits, cache.misses) if cache is not None else (0, 0)
@@ -257,6 +260,7 @@ def _render(
         writer=writer,
         cache=cache,
         charts_drawn=charts_drawn,
+        statistics=statistics,
     )
     report.pages_written = writer.written
     if cache is not None:

@@ -335,3 +335,75 @@ def test_charts_drawn_in_another_process_make_the_same_files_and_are_not_redrawn
     assert tree(apart) == tree(inline)
     assert {p.name for p in (apart / "statistics").glob("*.svg") if p.stat().st_mtime_ns != stamp[p.name]} == {
         "eras.svg", "eras.dark.svg"}  # fmt: skip
+
+
+def counted_sections(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count the statistics passes (``render.statistics._sections``) from now on, in this process."""
+    from generator.render import statistics
+
+    calls: list[int] = []
+
+    def counting(bots, **kwargs):
+        calls.append(len(bots))
+        return real(bots, **kwargs)
+
+    real = statistics._sections
+    monkeypatch.setattr(statistics, "_sections", counting)
+    return calls
+
+
+def test_a_build_runs_the_statistics_pass_once_cold_and_warm(cards, tmp_path, monkeypatch):
+    """The pass that lists the charts for the drawing process also gives the statistics page its
+    numbers: a cold build (page rendered) and a warm one (page from the cache) each run it once."""
+    docs, site = tmp_path / "docs", tmp_path / "site"
+    passes = counted_sections(monkeypatch)
+    cold = build(cards=[cards], out_dir=site, jobs=1, docs_dir=docs)
+    assert passes == [len(cold.bots)] and cold.pages_rendered > 0
+    page = (docs / "statistics" / "index.md").read_bytes()
+    assert b'id="tweets-kept-chart"' in page and len(list((docs / "statistics").glob("*.svg"))) >= 16
+    before = tree(docs), tree(site)
+    passes.clear()
+    warm = build(cards=[cards], out_dir=site, jobs=1, docs_dir=docs)
+    assert passes == [len(warm.bots)] and warm.pages_rendered == 0
+    assert (tree(docs), tree(site)) == before
+
+
+@pytest.mark.parametrize("draw", [True, False])
+def test_statistics_from_a_precomputed_pass_are_the_files_of_the_pass_run_there(cards, tmp_path, monkeypatch, draw):
+    """``write_statistics(computed=statistics_of(...))`` writes, claims and records byte for byte what
+    it writes when it runs the pass itself, drawing the charts inline or leaving them to
+    ``draw_charts``, without running the pass again; a pass made for other bots or another folder is
+    refused rather than written."""
+    bots = normalise.normalise_paths([cards], jobs=1)
+    for some in (bots, bots[:1], []):
+        made: dict[str, tuple] = {}
+        for how in ("itself", "computed"):
+            out = tmp_path / f"{how}-{len(some)}"
+            writer = render.Writer(out)
+            computed = render.statistics_of(bots=some, docs_dir=out) if how == "computed" else None
+            with monkeypatch.context() as mp, writer.recording() as calls:
+                passes = counted_sections(mp)
+                paths = render.write_statistics(bots=some, writer=writer, snapshot_date="2021-10-31", draw=draw,
+                                                computed=computed)  # fmt: skip
+            assert passes == ([] if computed else [len(some)])
+            made[how] = (calls, [p.relative_to(out) for p in paths], writer.claimed, tree(out))
+        assert made["computed"] == made["itself"]
+        calls, rels, claimed, files = made["itself"]
+        svgs = {rel for rel in claimed if rel.endswith(".svg")}
+        assert len(svgs) == 2 * len(render.statistics_of(bots=some, docs_dir=tmp_path).jobs)
+        assert set(files) == {"statistics/index.md"} | (svgs if draw else set())
+        assert [rel for rel, data, _ in calls if data is None] == [r for r in claimed if r in svgs]
+    # The page and charts drawn by the build's own path (draw_charts of the same pass) are these too.
+    out = tmp_path / "apart"
+    computed = render.statistics_of(bots=bots, docs_dir=out)
+    render.draw_charts(computed.jobs, out)
+    render.write_statistics(bots=bots, writer=render.Writer(out), snapshot_date="2021-10-31", draw=False,
+                            computed=computed)  # fmt: skip
+    inline = tmp_path / "inline"
+    render.write_statistics(bots=bots, writer=render.Writer(inline), snapshot_date="2021-10-31")
+    assert tree(out) == tree(inline) and len(tree(inline)) > 16
+    with pytest.raises(ValueError, match="compute them for these"):
+        render.write_statistics(bots=bots[1:], writer=render.Writer(tmp_path / "x"), snapshot_date=None,
+                                computed=render.statistics_of(bots=bots, docs_dir=tmp_path / "x"))  # fmt: skip
+    with pytest.raises(ValueError, match="compute them for these"):
+        render.write_statistics(bots=bots, writer=render.Writer(tmp_path / "y"), snapshot_date=None, computed=computed)

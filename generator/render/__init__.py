@@ -41,14 +41,14 @@ from .gallery import SORTS, SortKey, gallery_files, gallery_page, sort_bots
 from .accounts_index import accounts_index_page
 from .pages import Face, Images, _account_page, _bot_page, face, user_for
 from .quality import write_quality
-from .statistics import Cell, Section, chart_jobs, draw_charts, write_statistics
+from .statistics import Cell, Section, Statistics, chart_jobs, draw_charts, statistics_of, write_statistics
 from .writer import GENERATED, HANDLE_RE, Writer, account_path, bot_path, clear_generated
 
 __all__ = [
-    "CSV_FIELDS", "FEED_SIZE", "GENERATED", "HANDLE_RE", "SORTS", "Cell", "Face", "Images", "Section",
-    "SortKey", "Writer", "account_path", "bot_path", "bots_csv", "bots_json", "chart_jobs", "clean", "clear_generated",
-    "csv_cell", "draw_charts", "environment", "face", "feed_json", "front_matter", "http_url", "one_line", "render_docs",
-    "snapshot_date", "sort_bots", "user_for", "write_statistics",
+    "CSV_FIELDS", "Cell", "FEED_SIZE", "Face", "GENERATED", "HANDLE_RE", "Images", "SORTS", "Section", "SortKey",
+    "Statistics", "Writer", "account_path", "bot_path", "bots_csv", "bots_json", "chart_jobs", "clean",
+    "clear_generated", "csv_cell", "draw_charts", "environment", "face", "feed_json", "front_matter", "http_url",
+    "one_line", "render_docs", "snapshot_date", "sort_bots", "statistics_of", "user_for", "write_statistics",
 ]  # fmt: skip
 
 
@@ -63,6 +63,7 @@ def render_docs(
     writer: Writer | None = None,
     cache: RenderCache | None = None,
     charts_drawn: Callable[[], object] | None = None,
+    statistics: Statistics | None = None,
 ) -> list[Path]:
     """Write every generated page and data file into ``docs_dir``; return the paths written.
 
@@ -82,6 +83,10 @@ def render_docs(
     with :func:`draw_charts` in its drawing process while this renders the pages); called before the
     site-wide files are written (whose cache entry checks the charts' bytes), it returns once they
     are drawn. Without it the charts are drawn here.
+
+    ``statistics``: :func:`statistics_of` ``bots`` into ``docs_dir``, when the caller made it already
+    (the build, for the drawing process's :func:`draw_charts`), so the statistics pass runs once a
+    build, not again for the page; without it the page's pass is run here, when the page is rendered.
 
     ``bots`` must have valid, distinct names (the caller drops the others and
     reports them). Raises :class:`OutputCollisionError` when two bots or two
@@ -126,7 +131,8 @@ def render_docs(
         paths.append(writer.write("bots.json", bots_json(bots), owner="bots.json"))
         paths.append(writer.write("bots.csv", bots_csv(bots), owner="bots.csv"))
         paths.append(writer.write("feed.json", feed_json(bots, site_url=site_url), owner="feed.json"))
-        paths.extend(write_statistics(bots=bots, writer=writer, snapshot_date=day, draw=charts_drawn is None))
+        paths.extend(write_statistics(bots=bots, writer=writer, snapshot_date=day, draw=charts_drawn is None,
+                                      computed=statistics))  # fmt: skip
         paths.append(write_quality(bots=bots, writer=writer, snapshot_date=day))
         return paths
 

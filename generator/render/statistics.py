@@ -61,14 +61,37 @@ def _table_section(sid: str, title: str, headers: tuple[str, str], items: Sequen
     return Section(sid, title, None, headers, tuple((Cell(k), Cell(_num(v))) for k, v in items), note)
 
 
-def chart_jobs(*, bots: Sequence[Bot], docs_dir: Path) -> list[ChartJob]:
-    """The charts :func:`write_statistics` would draw into ``docs_dir`` for ``bots``, not drawn:
-    for :func:`draw_charts` to draw in another process while the pages are rendered."""
+@dataclass(frozen=True)
+class Statistics:
+    """One statistics pass (:func:`statistics_of`) over ``names``' bots: the page's totals, note and
+    sections, and the charts to draw into ``docs_dir``. The build makes it once and hands it both to
+    the drawing process (``jobs``) and to :func:`write_statistics` (the page), which would otherwise
+    each run the pass again."""
+
+    names: tuple[str, ...]
+    docs_dir: Path
+    totals: tuple[tuple[str, int | None], ...]
+    hub_note: str
+    sections: tuple[Section, ...]
+    jobs: tuple[ChartJob, ...]
+
+
+def statistics_of(*, bots: Sequence[Bot], docs_dir: Path) -> Statistics:
+    """The statistics of ``bots`` with their charts listed, not drawn (:func:`generator.charts.deferred`):
+    :func:`draw_charts` draws ``.jobs`` (in another process, while the pages are rendered) and
+    :func:`write_statistics` writes the page from the same pass."""
     from .. import charts
 
     with charts.deferred() as jobs:
-        _sections(bots, svg=lambda sid: docs_dir / f"statistics/{sid}.svg")
-    return jobs
+        totals, hub_note, sections = _sections(bots, svg=lambda sid: docs_dir / f"statistics/{sid}.svg")
+    return Statistics(tuple(b.name for b in bots), docs_dir, tuple(totals), hub_note, tuple(sections), tuple(jobs))
+
+
+def chart_jobs(*, bots: Sequence[Bot], docs_dir: Path) -> list[ChartJob]:
+    """The charts :func:`write_statistics` would draw into ``docs_dir`` for ``bots``, not drawn:
+    for :func:`draw_charts` to draw in another process while the pages are rendered (the
+    ``jobs`` of :func:`statistics_of`, which also keeps the page's numbers)."""
+    return list(statistics_of(bots=bots, docs_dir=docs_dir).jobs)
 
 
 def draw_charts(jobs: Sequence[ChartJob], docs_dir: Path) -> dict[str, float]:
@@ -82,31 +105,42 @@ def draw_charts(jobs: Sequence[ChartJob], docs_dir: Path) -> dict[str, float]:
 
 
 def write_statistics(
-    *, bots: Sequence[Bot], writer: Writer, snapshot_date: str | None, draw: bool = True
+    *,
+    bots: Sequence[Bot],
+    writer: Writer,
+    snapshot_date: str | None,
+    draw: bool = True,
+    computed: Statistics | None = None,
 ) -> list[Path]:
     """Draw the statistics charts (SVG) and write ``statistics/index.md`` with a table per chart.
 
     ``draw=False``: the charts' files are claimed but not drawn, since :func:`draw_charts` draws
     them (the page is the same: its tables hold the numbers, which do not depend on the drawing).
+
+    ``computed``: :func:`statistics_of` these ``bots`` into ``writer``'s folder, made already (the
+    build makes it for the drawing process), so the pass is not run again; the files are the same
+    with or without it. Made for other bots or another folder, it is refused (``ValueError``).
     """
     from .. import charts
 
+    if computed is None:
+        computed = statistics_of(bots=bots, docs_dir=writer.docs_dir)
+    elif computed.docs_dir != writer.docs_dir or computed.names != tuple(b.name for b in bots):
+        raise ValueError(
+            f"statistics computed for {len(computed.names):,} bots into {computed.docs_dir} "
+            f"cannot be written for {len(bots):,} bots into {writer.docs_dir}: compute them for these"
+        )
     drawn: list[Path] = []
-
-    def svg(sid: str) -> Path:
-        drawn.append(writer.claim(f"statistics/{sid}{charts.DARK_SUFFIX}", owner=f"the {sid} chart (dark scheme)"))
-        drawn.append(writer.claim(f"statistics/{sid}.svg", owner=f"the {sid} chart"))
-        return drawn[-1]
-
+    for section in computed.sections:  # each chart's two files, claimed in the order the pass drew them
+        if section.svg:
+            drawn.append(writer.claim(f"statistics/{section.svg_dark}", owner=f"the {section.id} chart (dark scheme)"))
+            drawn.append(writer.claim(f"statistics/{section.svg}", owner=f"the {section.id} chart"))
     if draw:
-        with charts.drawn_once(writer.docs_dir / CACHE_DIR / CHARTS_FILE):
-            totals, hub_note, sections = _sections(bots, svg=svg)
-    else:
-        with charts.deferred():
-            totals, hub_note, sections = _sections(bots, svg=svg)
+        charts.draw_jobs(computed.jobs, record=writer.docs_dir / CACHE_DIR / CHARTS_FILE)
     page = environment().get_template("statistics.md.j2").render(
-        totals=totals, sections=sections, snapshot_date=snapshot_date, hub_note=hub_note
-    )
+        totals=list(computed.totals), sections=list(computed.sections), snapshot_date=snapshot_date,
+        hub_note=computed.hub_note,
+    )  # fmt: skip
     meta = {"title": "Statistics", "search": {"exclude": True}, "hide": ["navigation"]}
     path = writer.write("statistics/index.md", front_matter(meta) + page, owner="the statistics page")
     return [path, *sorted(drawn)]
