@@ -509,8 +509,31 @@
     }
     return byName;
   }
+  /* Every item by `attr`: larger first, unknown (null) last, ties in name
+   * order. Each item becomes one number, (-value) * RANKS + its rank by name
+   * (exact while |value| < VALUE_LIMIT and there are at most RANKS items),
+   * and a Float64Array sorts those natively: ~1 ms at 5,000 bots, where a
+   * comparator took 3-40 ms (the slowest sort changes). A value it cannot
+   * encode (not a whole number, or too large) sorts them with the comparator. */
+  var RANKS = 131072; // 2^17: items the encoding has room for
+  var VALUE_LIMIT = 34359738368; // 2^35: |value| below it; VALUE_LIMIT * RANKS + RANKS < 2^53, exact in a double
   function sortedBy(attr) {
-    byNameOrder();
+    var names = byNameOrder(), n = names.length;
+    if (n <= RANKS) {
+      var keys = new Float64Array(n), i;
+      for (i = 0; i < n; i++) {
+        var v = names[i][attr];
+        if (v === null) v = -VALUE_LIMIT; // after every known value
+        else if (typeof v !== "number" || v % 1 !== 0 || v <= -VALUE_LIMIT || v >= VALUE_LIMIT) break;
+        keys[i] = -v * RANKS + i;
+      }
+      if (i === n) {
+        keys.sort();
+        var out = new Array(n);
+        for (i = 0; i < n; i++) out[i] = names[keys[i] - Math.floor(keys[i] / RANKS) * RANKS];
+        return out;
+      }
+    }
     return items.slice().sort(function (a, b) {
       var x = a[attr], y = b[attr];
       if (x === null || y === null) {
@@ -608,7 +631,7 @@
 
   // --- The cards on the page: the ones on screen at once, the rest after the paint
 
-  var slots = []; // the cards in the list, in order: slots[k].item is the k-th item shown
+  var slots = []; // the cards in the list, in order: slots[k].item is the k-th item shown (below the screen, until the rest is in: the one shown before, see show)
   var spare = []; // cards taken out of the list (fewer shown), to be filled again
   var rest = null; // the cards still to add after the paint, and how to prepare them
 
@@ -805,13 +828,19 @@
   // scroll position lays the page out, so it is never done between changing
   // the cards and the paint that shows them.
   var pendingUrl = null; // the URL the current entry is to get, once the results are painted
+  // Each history call costs the browser process some 8 ms of a core (as
+  // much as the renderer's frame): an entry already holding the state is not
+  // written again.
   function saveState() {
     if (saveDelayTimer) { clearTimeout(saveDelayTimer); saveDelayTimer = 0; saveQueued = false; pending(); }
     var url = pendingUrl;
     pendingUrl = null;
     var st = { ht: 1, limit: limit, scroll: Math.round(window.scrollY) };
+    var held = history.state;
+    if (url === null && held && held.ht === 1 && held.limit === st.limit && held.scroll === st.scroll) return st;
     if (url === null) history.replaceState(st, "");
     else history.replaceState(st, "", url);
+    return st;
   }
   // A history entry costs the main thread milliseconds that would otherwise
   // stand between a keystroke and its results: it is written after the paint.
@@ -834,15 +863,21 @@
   function commit(kind, keepLimit, typed) {
     var url = urlFor(state());
     if (kind === "push") {
-      saveState(); // the entry we leave, before anything changes on the page
-      history.pushState({ ht: 1, limit: limit, scroll: 0 }, "", url);
+      // The entry we leave, before anything changes on the page (with the
+      // cards it showed), then the new one: the same scroll position (a
+      // change does not scroll; a shorter list clamps it, as it will again
+      // when this entry is restored) and the cards it is to show. Nothing
+      // is left to write after the paint.
+      var scroll = saveState().scroll;
+      if (!keepLimit) limit = PAGE;
+      history.pushState({ ht: 1, limit: limit, scroll: scroll }, "", url);
     } else {
       pendingUrl = url;
+      if (!keepLimit) limit = PAGE;
     }
-    if (!keepLimit) limit = PAGE;
     restDelay = typed ? REST_DELAY : 0;
     apply();
-    saveAfterPaint(kind === "push" ? 0 : TYPING_URL_DELAY);
+    if (kind !== "push") saveAfterPaint(TYPING_URL_DELAY);
   }
   var saveTimer = 0;
   window.addEventListener("scroll", function () {
@@ -955,7 +990,13 @@
     if (window.performance && performance.mark) performance.mark("ht-gallery-ready");
     // What the first search needs, while the visitor has not typed yet.
     var idle = window.requestIdleCallback || function (fn) { return setTimeout(fn, 200); };
-    idle(function () { makeSearchable(); byNameOrder(); }, { timeout: 2000 });
+    // Then each sort's order, one an idle time (~1 ms each at 5,000 bots), so no
+    // sort change is the first to sort.
+    var keys = Array.prototype.map.call(form.elements.sort.options, function (o) { return o.value; });
+    function next() {
+      if (keys.length) idle(function () { sorted(keys.shift()); next(); }, { timeout: 2000 });
+    }
+    idle(function () { makeSearchable(); byNameOrder(); next(); }, { timeout: 2000 });
   }
   fetch(root.dataset.data, { credentials: "same-origin" })
     .then(function (r) {
