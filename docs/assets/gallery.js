@@ -239,8 +239,16 @@
     this.hl = null; // the query its name and handle are highlighted for
     this.figure = null; // the sort its figure is written for
   }
+  /* Sets `e`'s text, rewriting its one text node when it has one: setting
+   * textContent makes a new node each time, and the garbage of a sort change
+   * (every card's figures) made for garbage collections of tens of ms. */
   function setText(e, text) {
-    if (e.textContent !== text) e.textContent = text;
+    var t = e.firstChild;
+    if (t !== null && t === e.lastChild && t.nodeType === 3) {
+      if (t.nodeValue !== text) t.nodeValue = text;
+    } else if (e.textContent !== text) {
+      e.textContent = text;
+    }
   }
   function setAttr(e, name, value) {
     if (e.getAttribute(name) !== value) e.setAttribute(name, value);
@@ -773,6 +781,7 @@
       }
     }
     var found = words.length ? new Uint8Array(items.length) : null;
+    var matched = 0; // bots the query and the filters give (each tier keeps only its first `limit`: less to collect)
     for (var i = 0; i < order.length; i++) {
       var item = order[i];
       if (within !== null && within[item.id] === 0 && !typoMatch(fuzzy, item.id)) continue;
@@ -791,7 +800,8 @@
         if (wanted[k] !== null && item.keys[k] !== wanted[k]) { failed = k; nfailed++; }
       }
       if (nfailed === 0) {
-        buckets[t].push(item);
+        matched++;
+        if (buckets[t].length < limit) buckets[t].push(item); // only the first `limit` can be shown
         for (k = 0; k < nf; k++) tally(k, item);
       } else if (nfailed === 1) {
         tally(failed, item);
@@ -799,8 +809,7 @@
     }
     strict = found;
     strictWords = words;
-    var matched = [].concat.apply([], buckets);
-    var shown = matched.slice(0, limit);
+    var shown = [].concat.apply([], buckets).slice(0, limit);
     show(shown, Math.min(shown.length, fits), words.join(" "), words, s.sort);
     // Only what changed is written: an unchanged text or attribute set again still costs a layout.
     FILTERS.forEach(function (f, k) {
@@ -812,11 +821,11 @@
         if (o.el.disabled !== disabled) o.el.disabled = disabled;
       });
     });
-    if (empty.hidden !== matched.length > 0) empty.hidden = matched.length > 0;
-    if (more.hidden !== matched.length <= limit) more.hidden = matched.length <= limit;
+    if (empty.hidden !== matched > 0) empty.hidden = matched > 0;
+    if (more.hidden !== matched <= limit) more.hidden = matched <= limit;
     var total = fmt(items.length);
-    var text = (matched.length === items.length ? total : fmt(matched.length) + " of " + total) +
-      " bots" + (matched.length > limit ? ", " + fmt(limit) + " shown" : "");
+    var text = (matched === items.length ? total : fmt(matched) + " of " + total) +
+      " bots" + (matched > limit ? ", " + fmt(limit) + " shown" : "");
     if (count.textContent !== text) count.textContent = text;
   }
 
