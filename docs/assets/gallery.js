@@ -639,7 +639,7 @@
 
   // --- The cards on the page: the ones on screen at once, the rest after the paint
 
-  var slots = []; // the cards in the list, in order: slots[k].item is the k-th item shown (below the screen, until the rest is in: the one shown before, see show)
+  var slots = []; // the cards in the list, in order: slots[k].item is the k-th item shown
   var spare = []; // cards taken out of the list (fewer shown), to be filled again
   var rest = null; // the cards still to add after the paint, and how to prepare them
 
