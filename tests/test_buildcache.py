@@ -306,8 +306,8 @@ def test_mkdocs_key_covers_every_input_mkdocs_reads(tmp_path, monkeypatch):
 
 
 def test_charts_drawn_in_another_process_make_the_same_files_and_are_not_redrawn(cards, tmp_path):
-    """The build draws the statistics charts in its drawing process (``chart_jobs`` then
-    ``draw_charts``) while this one renders the pages without drawing them: the files are byte for
+    """The build draws the statistics charts in its drawing process (``statistics_of``'s jobs,
+    then ``draw_charts``) while this one renders the pages without drawing them: the files are byte for
     byte those of charts drawn inline, and a second run draws nothing (the charts' memo hits)."""
     from concurrent.futures import ProcessPoolExecutor
 
@@ -315,7 +315,7 @@ def test_charts_drawn_in_another_process_make_the_same_files_and_are_not_redrawn
     images = render.Images(thumbs={}, avatars={})
     inline, apart = tmp_path / "inline", tmp_path / "apart"
     render.render_docs(bots=bots, docs_dir=inline, images=images, snapshot_day="2024-01-01")
-    jobs = render.chart_jobs(bots=bots, docs_dir=apart)
+    jobs = render.statistics_of(bots=bots, docs_dir=apart).jobs
     assert len(jobs) >= 8 and all(j.out.parent == apart / "statistics" for j in jobs)
     assert not (apart / "statistics").exists()  # listed, not drawn
     with ProcessPoolExecutor(max_workers=1) as pool:
@@ -328,10 +328,10 @@ def test_charts_drawn_in_another_process_make_the_same_files_and_are_not_redrawn
     assert len(list((apart / "statistics").glob("*.svg"))) == 2 * len(jobs)
 
     stamp = {p.name: p.stat().st_mtime_ns for p in (apart / "statistics").glob("*.svg")}
-    render.draw_charts(render.chart_jobs(bots=bots, docs_dir=apart), apart)
+    render.draw_charts(render.statistics_of(bots=bots, docs_dir=apart).jobs, apart)
     assert {p.name: p.stat().st_mtime_ns for p in (apart / "statistics").glob("*.svg")} == stamp  # none redrawn
     (apart / "statistics" / "eras.dark.svg").write_text("<svg/>", encoding="utf-8")
-    render.draw_charts(render.chart_jobs(bots=bots, docs_dir=apart), apart)  # not what was drawn: redrawn
+    render.draw_charts(render.statistics_of(bots=bots, docs_dir=apart).jobs, apart)  # not what was drawn: redrawn
     assert tree(apart) == tree(inline)
     assert {p.name for p in (apart / "statistics").glob("*.svg") if p.stat().st_mtime_ns != stamp[p.name]} == {
         "eras.svg", "eras.dark.svg"}  # fmt: skip

@@ -41,12 +41,12 @@ from .gallery import SORTS, SortKey, gallery_files, gallery_page, sort_bots
 from .accounts_index import accounts_index_page
 from .pages import Face, Images, _account_page, _bot_page, face, user_for
 from .quality import write_quality
-from .statistics import Cell, Section, Statistics, chart_jobs, draw_charts, statistics_of, write_statistics
+from .statistics import Cell, Section, Statistics, draw_charts, statistics_of, write_statistics
 from .writer import GENERATED, HANDLE_RE, Writer, account_path, bot_path, clear_generated
 
 __all__ = [
     "CSV_FIELDS", "Cell", "FEED_SIZE", "Face", "GENERATED", "HANDLE_RE", "Images", "SORTS", "Section", "SortKey",
-    "Statistics", "Writer", "account_path", "bot_path", "bots_csv", "bots_json", "chart_jobs", "clean",
+    "Statistics", "Writer", "account_path", "bot_path", "bots_csv", "bots_json", "clean",
     "clear_generated", "csv_cell", "draw_charts", "environment", "face", "feed_json", "front_matter", "http_url",
     "one_line", "render_docs", "snapshot_date", "sort_bots", "statistics_of", "user_for", "write_statistics",
 ]  # fmt: skip
@@ -79,7 +79,7 @@ def render_docs(
     ``cache`` (:class:`generator.buildcache.RenderCache`): pages whose inputs are unchanged are
     taken from it instead of rendered; the files written are the same with or without it.
 
-    ``charts_drawn``: the statistics charts are drawn elsewhere (the build draws :func:`chart_jobs`
+    ``charts_drawn``: the statistics charts are drawn elsewhere (the build draws :func:`statistics_of`'s jobs
     with :func:`draw_charts` in its drawing process while this renders the pages); called before the
     site-wide files are written (whose cache entry checks the charts' bytes), it returns once they
     are drawn. Without it the charts are drawn here.

@@ -87,15 +87,8 @@ def statistics_of(*, bots: Sequence[Bot], docs_dir: Path) -> Statistics:
     return Statistics(tuple(b.name for b in bots), docs_dir, tuple(totals), hub_note, tuple(sections), tuple(jobs))
 
 
-def chart_jobs(*, bots: Sequence[Bot], docs_dir: Path) -> list[ChartJob]:
-    """The charts :func:`write_statistics` would draw into ``docs_dir`` for ``bots``, not drawn:
-    for :func:`draw_charts` to draw in another process while the pages are rendered (the
-    ``jobs`` of :func:`statistics_of`, which also keeps the page's numbers)."""
-    return list(statistics_of(bots=bots, docs_dir=docs_dir).jobs)
-
-
 def draw_charts(jobs: Sequence[ChartJob], docs_dir: Path) -> dict[str, float]:
-    """Draw :func:`chart_jobs`' ``jobs`` into ``docs_dir`` (those drawn before from the same
+    """Draw the ``jobs`` of :func:`statistics_of` into ``docs_dir`` (those drawn before from the same
     numbers are left alone, :func:`generator.charts.drawn_once`); the wall and CPU seconds taken."""
     from .. import charts
 
